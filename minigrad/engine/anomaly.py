@@ -1,0 +1,55 @@
+"""`mg.detect_anomaly()`: stop at the first op whose output or gradient holds NaN or infinity."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+import numpy as np
+
+from .mode import flags
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class AnomalyError(FloatingPointError):
+    """Raised inside `detect_anomaly()` at the first non-finite forward output or gradient."""
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Check every op's forward output and backward gradients for NaN/inf inside the block.
+
+    Ops created inside the block remember the line of user code that created them, so the
+    error says where the bad value came from. Costs a stack walk per op: for debugging only.
+    """
+    previous = flags.detect_anomaly
+    flags.detect_anomaly = True
+    try:
+        yield
+    finally:
+        flags.detect_anomaly = previous
+
+
+def user_line() -> str:
+    """`file:line: code` of the innermost caller outside the minigrad package."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    import linecache
+
+    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" + (f": {code}" if code else "")
+
+
+def describe_nonfinite(array: np.ndarray) -> str | None:
+    """None when every element is finite, else a short count of NaNs and infinities."""
+    if array.dtype.kind not in "fc" or np.isfinite(array).all():
+        return None
+    nans = int(np.isnan(array).sum())
+    infs = int(np.isinf(array).sum())
+    return f"{nans} NaN and {infs} inf of {array.size} elements"

@@ -1,0 +1,104 @@
+"""The base of every differentiable operation.
+
+An op is one class with two static methods on NumPy arrays (MiniTorch's shape):
+
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, a, b):          # y = a * b
+            ctx.a, ctx.b = a, b          # what backward needs
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):         # dy/da = b, dy/db = a
+            return grad * ctx.b, grad * ctx.a
+
+The op writes only its *local* derivative. This base machinery (MyGrad's idea) does the rest:
+it sums a gradient back over broadcast axes to each input's shape, casts it to the input's dtype,
+checks the op returned one gradient per input, and releases what the op saved once backward ran.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+
+def shape_str(shape: tuple[int, ...]) -> str:
+    """A shape as it is written in Python: `(4, 3)`, `(3,)`, `()`."""
+    return str(tuple(int(n) for n in shape))
+
+
+class Context:
+    """What one op's forward leaves for its backward.
+
+    Ops store arrays as attributes (`ctx.x = x`). `needs_input_grad[i]` tells whether input `i`
+    wants a gradient, so an op can skip work nobody needs.
+    """
+
+    needs_input_grad: tuple[bool, ...] = ()
+
+
+class Function:
+    """One differentiable operation. Subclasses define `forward` and `backward` on arrays."""
+
+    #: The op's name in errors, traces and debug steps; defaults to the lower-cased class name.
+    name: ClassVar[str] = ""
+    #: When True, the base class checks that the array inputs broadcast against each other.
+    broadcasts: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("name"):
+            cls.name = cls.__name__.lower()
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Any:
+        """Return one gradient per forward input (a single array for one input; None = no grad)."""
+        raise NotImplementedError
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str) -> np.ndarray:
+    """Sum `grad` over the axes that broadcasting added or stretched, giving it `shape`.
+
+    If y = f(x) broadcast x from `shape` to grad.shape, each element of x fed several elements of
+    y, so its gradient is the sum of theirs.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra < 0:
+        raise RuntimeError(
+            f"{op_name}.backward: gradient of shape {shape_str(grad.shape)} has fewer axes "
+            f"than its input {shape_str(shape)}"
+        )
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    if grad.shape != shape:
+        raise RuntimeError(
+            f"{op_name}.backward: gradient of shape {shape_str(grad.shape)} cannot be summed "
+            f"back to its input's shape {shape_str(shape)}"
+        )
+    return grad
+
+
+def normalize_axes(axis: int | tuple[int, ...] | list[int] | None, ndim: int, op_name: str) -> tuple[int, ...]:
+    """`axis` as a sorted tuple of non-negative ints (None = every axis), or a clear error."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
+            raise ValueError(f"{op_name}: axis {a!r} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op_name}: repeated axis in {axis!r}")
+    return tuple(sorted(out))

@@ -1,0 +1,114 @@
+"""The reverse-mode pass: topological order, then each node's local backward in reverse.
+
+Written as a generator so that `Tensor.backward` and `minigrad.debug.backward_steps` share one
+implementation: `backward` simply runs it to the end, the debugger pauses between its steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from .anomaly import AnomalyError, describe_nonfinite
+from .function import shape_str
+from .mode import flags
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class RawStep(NamedTuple):
+    """One node of the backward pass: the tensor, the gradient arriving, what it sends on."""
+
+    tensor: Tensor
+    output_grad: np.ndarray
+    input_grads: tuple[np.ndarray | None, ...]
+
+
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Every tensor behind `root` that requires grad, inputs before outputs (iterative DFS)."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        tensor, children_done = stack.pop()
+        if children_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        node = tensor._node
+        if node is not None:
+            for parent in node.inputs:
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def iter_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> Iterator[RawStep]:
+    """Run reverse mode from `root`, yielding after each node.
+
+    A tensor is processed once all of its consumers have sent their gradient, so the gradient it
+    sees (and hands to its hooks) is complete. Leaves are nodes too: a leaf's `.grad` changes at
+    its own step, never earlier, so a paused pass shows exactly what has been computed.
+    """
+    pending: dict[int, np.ndarray] = {id(root): grad}
+    handed_out: set[int] = {id(grad)}  # arrays some `.grad` may already hold: copy before keeping
+    for tensor in reversed(topological_order(root)):
+        g = pending.pop(id(tensor), None)
+        if g is None:  # nothing flowed here (every path to it sent None)
+            continue
+        for hook in tuple(tensor._hooks.values()) if tensor._hooks else ():
+            replaced = hook(g)
+            if replaced is not None:
+                replaced = np.asarray(replaced)
+                if replaced.shape != tensor.shape:
+                    raise ValueError(f"hook on {tensor.name!r}: returned a gradient of shape {shape_str(replaced.shape)}, expected {shape_str(tensor.shape)}")
+                g = replaced
+        node = tensor._node
+        if node is None:
+            _accumulate_leaf(tensor, g, handed_out)
+            yield RawStep(tensor, g, ())
+            continue
+        input_grads = node.backward(g)
+        if flags.detect_anomaly:
+            _check_gradients(node, input_grads)
+        if not retain_graph:
+            node.release()
+        for parent, parent_grad in zip(node.inputs, input_grads):
+            if parent_grad is None:
+                continue
+            key = id(parent)
+            previous = pending.get(key)
+            pending[key] = parent_grad if previous is None else previous + parent_grad
+        yield RawStep(tensor, g, input_grads)
+
+
+def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
+    """`leaf.grad += grad`, as PyTorch: gradients accumulate until `zero_grad()`."""
+    if leaf.grad is None:
+        # Keep the array itself when nobody else can see it; a view or an array already given to
+        # another leaf (`a + b` sends one array to both) must be copied, or the two would alias.
+        if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
+            grad = grad.copy()
+        handed_out.add(id(grad))
+        leaf.grad = grad.astype(leaf.dtype, copy=False)
+    else:
+        leaf.grad = leaf.grad + grad
+
+
+def _check_gradients(node, input_grads) -> None:
+    for position, parent_grad in enumerate(input_grads):
+        if parent_grad is None:
+            continue
+        problem = describe_nonfinite(np.asarray(parent_grad))
+        if problem:
+            raise AnomalyError(
+                f"detect_anomaly: the backward of '{node.op.name}' produced a non-finite gradient "
+                f"for its input {position} (shape {shape_str(np.shape(parent_grad))}: {problem}); "
+                f"the op was created at {node.created_at or '<outside detect_anomaly>'}"
+            )

@@ -1,0 +1,367 @@
+"""`Tensor`: a NumPy array that remembers the op that made it, so gradients can flow back.
+
+How an op runs (`apply`): unwrap the input tensors to arrays, call the op's `forward`, and wrap the
+result in a new tensor whose `_node` records the op, its inputs and its saved context. `backward`
+walks those nodes in reverse (see `graph.py`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+from .anomaly import AnomalyError, describe_nonfinite, user_line
+from .dtypes import get_default_dtype
+from .function import Context, Function, shape_str, unbroadcast
+from .graph import iter_backward
+from .hooks import RemovableHandle
+from .mode import flags
+
+_creation_counter = itertools.count()
+
+ArrayLike = Any  # numbers, nested lists, np.ndarray
+
+
+class Node:
+    """The record of one op application: the op, its input tensors and its saved context."""
+
+    __slots__ = ("op", "inputs", "ctx", "created_at")
+
+    def __init__(self, op: type[Function], inputs: tuple[Tensor, ...], ctx: Context) -> None:
+        self.op, self.inputs, self.ctx = op, inputs, ctx
+        self.created_at: str | None = user_line() if flags.detect_anomaly else None
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        """The op's local backward, then (for every op alike) un-broadcast and dtype cast."""
+        if self.ctx is None:
+            raise RuntimeError(
+                f"backward: the graph through '{self.op.name}' was already freed by an earlier "
+                "backward(); pass retain_graph=True to the first backward() to go through it twice"
+            )
+        grads = self.op.backward(self.ctx, grad)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(self.inputs):
+            raise RuntimeError(f"{self.op.name}.backward returned {len(grads)} gradients for {len(self.inputs)} inputs")
+        out = []
+        for parent, g in zip(self.inputs, grads):
+            if g is None or not parent.requires_grad:
+                out.append(None)
+                continue
+            if type(g) is not np.ndarray:
+                g = np.asarray(g)
+            if g.shape != parent.data.shape:
+                g = unbroadcast(g, parent.data.shape, self.op.name)
+            if g.dtype != parent.data.dtype:
+                g = g.astype(parent.data.dtype)
+            out.append(g)
+        return tuple(out)
+
+    def release(self) -> None:
+        """Drop the arrays saved for backward (the graph's structure stays, for error messages)."""
+        self.ctx = None
+
+
+class Tensor:
+    """An n-dimensional array with an optional gradient.
+
+    Attributes: `data` (the live np.ndarray), `grad` (np.ndarray or None), `requires_grad`,
+    `name`; `shape`, `ndim`, `dtype` mirror `data`.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_name", "_node", "_hooks", "_index", "__weakref__")
+    __array_ufunc__ = None  # make NumPy hand `array + tensor` to Tensor.__radd__
+
+    def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
+        array = _to_array(data, dtype)
+        if requires_grad and array.dtype.kind != "f":
+            raise TypeError(
+                f"tensor: only floating-point tensors can require grad, got dtype {array.dtype}; "
+                "pass float data or dtype=np.float64"
+            )
+        self.data = array
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._name = name
+        self._node: Node | None = None
+        self._hooks: dict[int, Callable] | None = None
+        self._index = next(_creation_counter)
+
+    @classmethod
+    def _from_op(cls, data: np.ndarray, node: Node | None) -> Tensor:
+        """Wrap an op's output without the checks of `__init__` (the hot path)."""
+        t = object.__new__(cls)
+        t.data = data if type(data) is np.ndarray else np.asarray(data)
+        t.grad = None
+        t.requires_grad = node is not None
+        t._name = None
+        t._node = node
+        t._hooks = None
+        t._index = next(_creation_counter)
+        return t
+
+    # ----------------------------------------------------------------- array-like attributes
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def name(self) -> str:
+        """Given name, else `<op>_<n>` for an op's output or `tensor_<n>` for a leaf (n: creation order)."""
+        if self._name is not None:
+            return self._name
+        op = self._node.op.name if self._node is not None else "tensor"
+        return f"{op}_{self._index}"
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self._name = value
+
+    @property
+    def op(self) -> str | None:
+        """The name of the op that produced this tensor (None for a leaf)."""
+        return self._node.op.name if self._node is not None else None
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the data."""
+        return self.data.copy()
+
+    def item(self) -> float:
+        if self.data.size != 1:
+            raise ValueError(f"item: only a one-element tensor converts to a Python number, got shape {shape_str(self.shape)}")
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """The same data (shared, not copied) cut off from the graph."""
+        return Tensor._from_op(self.data, None)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4, threshold=20)
+        extras = []
+        if self.data.dtype != get_default_dtype():
+            extras.append(f"dtype={self.data.dtype}")
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        if self._name is not None:
+            extras.append(f"name={self._name!r}")
+        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    # ------------------------------------------------------------------------- autograd
+    def backward(self, grad: ArrayLike | None = None, retain_graph: bool = False) -> None:
+        """Reverse mode from this tensor: accumulate d(self)/d(leaf) into every leaf's `.grad`.
+
+        A non-scalar tensor needs `grad`, the gradient of some scalar loss with respect to it.
+        """
+        for _ in iter_backward(self, self._initial_grad(grad), retain_graph):
+            pass
+
+    def _initial_grad(self, grad: ArrayLike | None) -> np.ndarray:
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"backward: tensor {self.name!r} does not require grad: no input of the graph "
+                "behind it has requires_grad=True (or it was computed under no_grad())"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: {self.name!r} has shape {shape_str(self.shape)}, not a scalar; pass "
+                    "grad= an array of that shape (the gradient of your loss with respect to it), "
+                    "or reduce it first with .sum() or .mean()"
+                )
+            return np.ones(self.shape, dtype=self.dtype)
+        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+        if grad.shape != self.shape:
+            raise ValueError(f"backward: grad has shape {shape_str(grad.shape)} but the tensor has shape {shape_str(self.shape)}")
+        return grad
+
+    def register_hook(self, fn: Callable[[np.ndarray], np.ndarray | None]) -> RemovableHandle:
+        """Call `fn(grad)` when this tensor's gradient is computed; a returned array replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError(f"register_hook: tensor {self.name!r} does not require grad, so no gradient will reach it")
+        if self._hooks is None:
+            self._hooks = {}
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = fn
+        return handle
+
+    # ------------------------------------------------------------------------ operators
+    def __add__(self, other: Any) -> Tensor:
+        return apply(ops.Add, self, _operand(other, self))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return apply(ops.Add, _operand(other, self), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return apply(ops.Sub, self, _operand(other, self))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return apply(ops.Sub, _operand(other, self), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return apply(ops.Mul, self, _operand(other, self))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return apply(ops.Mul, _operand(other, self), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return apply(ops.Div, self, _operand(other, self))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return apply(ops.Div, _operand(other, self), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return apply(ops.MatMul, self, _operand(other, self))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return apply(ops.MatMul, _operand(other, self), self)
+
+    def __neg__(self) -> Tensor:
+        return apply(ops.Neg, self)
+
+    def __pow__(self, exponent: float) -> Tensor:
+        if isinstance(exponent, Tensor) or not isinstance(exponent, (int, float, np.number)):
+            raise TypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}")
+        return apply(ops.Pow, self, exponent=exponent)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return apply(ops.GetItem, self, index=_plain_index(index))
+
+    # -------------------------------------------------------------------------- methods
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        return apply(ops.Sum, self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        return apply(ops.Mean, self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return apply(ops.Var, self, axis=axis, keepdims=keepdims, ddof=ddof)
+
+    def exp(self) -> Tensor:
+        return apply(ops.Exp, self)
+
+    def log(self) -> Tensor:
+        return apply(ops.Log, self)
+
+    def sqrt(self) -> Tensor:
+        return apply(ops.Sqrt, self)
+
+    def relu(self) -> Tensor:
+        return apply(ops.ReLU, self)
+
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+            shape = tuple(shape[0])
+        return apply(ops.Reshape, self, shape=tuple(shape))
+
+    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
+        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+            axes = tuple(axes[0])
+        return apply(ops.Transpose, self, axes=tuple(axes) if axes else None)
+
+    @property
+    def T(self) -> Tensor:
+        return apply(ops.Transpose, self, axes=None)
+
+
+def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
+    """The dtype rules: a NumPy array keeps its dtype, Python numbers and lists take the default."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        return np.array(data, dtype=dtype, copy=True)
+    if isinstance(data, np.generic):
+        return np.array(data, dtype=dtype)
+    array = np.array(data, dtype=dtype)
+    if dtype is None and array.dtype.kind in "biuf":
+        array = array.astype(get_default_dtype())
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data of dtype {array.dtype}")
+    return array
+
+
+def _operand(value: Any, like: Tensor) -> Tensor:
+    """The other operand of a binary op as a constant tensor.
+
+    A Python number takes the float dtype of the tensor it meets (so float32 stays float32);
+    arrays keep their own dtype and follow NumPy's promotion.
+    """
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (int, float, bool)):
+        dtype = like.data.dtype if like.data.dtype.kind == "f" else get_default_dtype()
+        return Tensor._from_op(np.asarray(value, dtype=dtype), None)
+    if isinstance(value, (np.ndarray, np.generic, list, tuple)):
+        return Tensor._from_op(_to_array(value, None) if not isinstance(value, np.ndarray) else value, None)
+    raise TypeError(f"cannot combine a Tensor with {type(value).__name__}")
+
+
+def _plain_index(index: Any) -> Any:
+    """Tensors inside an index become their arrays (indices carry no gradient)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+    """Make a tensor (the data is copied, as `torch.tensor` does).
+
+    A float NumPy array keeps its dtype; Python numbers and lists take `mg.get_default_dtype()`.
+    Only floating-point tensors can require grad (`TypeError` otherwise).
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def apply(op: type[Function], *inputs: Tensor, **params: Any) -> Tensor:
+    """Run `op` forward on the inputs' arrays and, when grad is enabled, record it in the graph."""
+    arrays = [t.data for t in inputs]
+    if op.broadcasts and arrays[0].shape != arrays[1].shape:
+        try:
+            np.broadcast_shapes(arrays[0].shape, arrays[1].shape)
+        except ValueError:
+            raise ValueError(f"{op.name}: cannot broadcast {shape_str(arrays[0].shape)} with {shape_str(arrays[1].shape)}") from None
+    ctx = Context()
+    record = flags.grad_enabled and any(t.requires_grad for t in inputs)
+    if record:
+        ctx.needs_input_grad = tuple(t.requires_grad for t in inputs)
+    out = op.forward(ctx, *arrays, **params)
+    node = Node(op, inputs, ctx) if record else None
+    if flags.detect_anomaly:
+        problem = describe_nonfinite(np.asarray(out))
+        if problem:
+            raise AnomalyError(
+                f"detect_anomaly: '{op.name}' produced a non-finite output (shape {shape_str(np.shape(out))}: "
+                f"{problem}) from inputs of shapes {', '.join(shape_str(a.shape) for a in arrays)}; "
+                f"at {node.created_at if node else user_line()}"
+            )
+    return Tensor._from_op(out, node)

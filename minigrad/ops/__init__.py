@@ -1,0 +1,10 @@
+"""Every differentiable op, one class each, forward and local backward side by side."""
+
+from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
+from .linalg import MatMul
+from .reduce import Mean, Sum, Var
+from .shape import GetItem, Reshape, Transpose
+from .unary import Exp, Log, ReLU, Sqrt
+
+__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Sum", "Mean", "Var",
+           "Exp", "Log", "Sqrt", "ReLU", "Reshape", "Transpose", "GetItem"]
