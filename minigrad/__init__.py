@@ -16,11 +16,14 @@ from .engine.mode import enable_grad, is_grad_enabled, no_grad
 from .engine.random import manual_seed
 from .engine.tensor import Tensor, apply, tensor
 from .gradcheck import GradcheckReport, gradcheck, numerical_grad
+from .io import load, save
+from . import debug, derivations, nn, optim  # noqa: E402  (subpackages, imported for `mg.nn` etc.)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "apply", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
     "set_default_dtype", "get_default_dtype", "manual_seed", "detect_anomaly", "AnomalyError",
-    "RemovableHandle", "gradcheck", "numerical_grad", "GradcheckReport",
+    "RemovableHandle", "gradcheck", "numerical_grad", "GradcheckReport", "save", "load",
+    "nn", "optim", "debug", "derivations",
 ]

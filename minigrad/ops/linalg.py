@@ -43,3 +43,34 @@ class MatMul(Function):
         if grad_b is not None and b.ndim == 1:
             grad_b = grad_b[..., 0]
         return grad_a, grad_b
+
+
+class Linear(Function):
+    """y = x @ W + b  (a Dense layer in one op).
+
+    dL/dx = dL/dy @ W^T,   dL/dW = x^T @ dL/dy,   dL/db = sum over rows of dL/dy.
+    Leading axes of x beyond the last are treated as rows.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+        if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
+            raise ValueError(f"dense: cannot multiply input {shape_str(x.shape)} @ weight {shape_str(weight.shape)}: "
+                             f"the input's last axis must be in_features={weight.shape[0]}")
+        ctx.x, ctx.weight = x, weight
+        out = x @ weight
+        if bias is not None:
+            out += bias  # in place: `out` is fresh
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        x, weight = ctx.x, ctx.weight
+        need_x, need_w = ctx.needs_input_grad[:2]
+        rows = grad.reshape(-1, grad.shape[-1])
+        grad_x = grad @ weight.T if need_x else None
+        grad_w = x.reshape(-1, x.shape[-1]).T @ rows if need_w else None
+        if len(ctx.needs_input_grad) == 2:
+            return grad_x, grad_w
+        grad_b = rows.sum(axis=0) if ctx.needs_input_grad[2] else None
+        return grad_x, grad_w, grad_b

@@ -1,0 +1,1 @@
+"""minigrad.cli (being written)."""

@@ -1,0 +1,1 @@
+"""minigrad.derivations (being written)."""

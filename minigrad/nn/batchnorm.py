@@ -1,0 +1,161 @@
+"""`BatchNorm`: batch normalisation over any channel axis, with the moving-average conventions of
+Keras/TensorFlow, PyTorch and cs231n made explicit.
+
+Training (effective mode: `training and trainable`), per channel c, reducing every other axis:
+
+    mean_c = mean(x),  var_c = mean((x - mean_c)^2)            (biased: this normalises)
+    y = gamma * (x - mean_c) / sqrt(var_c + eps) + beta
+    moving_mean     = momentum * moving_mean     + (1 - momentum) * mean_c
+    moving_variance = momentum * moving_variance + (1 - momentum) * var_fed_c
+
+`momentum` is always the fraction KEPT (TensorFlow/Keras/cs231n; PyTorch's momentum=0.1 is 0.9
+here). `var_fed` is the biased variance (Keras, cs231n) or the unbiased n/(n-1) one (PyTorch).
+Inference: y = gamma * (x - moving_mean) / sqrt(moving_variance + eps) + beta; nothing updates.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..engine.dtypes import get_default_dtype
+from ..engine.function import normalize_axes, shape_str
+from ..engine.tensor import Tensor, apply
+from ..ops import BatchNormEval, BatchNormTrain
+from .module import Module
+from .parameter import Parameter
+
+
+@dataclass(frozen=True)
+class Convention:
+    """Defaults of one framework's BatchNorm (explicit arguments override them)."""
+
+    momentum: float
+    eps: float
+    unbiased_moving_variance: bool
+    #: What a training batch with one value per channel does: "warn" (output = beta) or "error".
+    single_value: str
+    initial_moving_variance: float
+
+
+CONVENTIONS: dict[str, Convention] = {
+    "keras": Convention(momentum=0.99, eps=1e-3, unbiased_moving_variance=False, single_value="warn", initial_moving_variance=1.0),
+    "torch": Convention(momentum=0.9, eps=1e-5, unbiased_moving_variance=True, single_value="error", initial_moving_variance=1.0),
+    "cs231n": Convention(momentum=0.9, eps=1e-5, unbiased_moving_variance=False, single_value="error", initial_moving_variance=0.0),
+}
+
+
+class BatchNorm(Module):
+    """Batch normalisation with per-channel statistics over every axis but `axis`.
+
+    One layer serves (N, D) and (N, H, W, C) with axis=-1, and (N, C, H, W) with axis=1.
+    `momentum="cumulative"` keeps a plain average over all batches seen (PyTorch's momentum=None).
+    The moving statistics update inside the forward pass itself: there is no separate update op
+    to forget (TensorFlow 1's UPDATE_OPS).
+    """
+
+    def __init__(self, num_features: int, *, axis: int = -1, momentum: float | str | None = None,
+                 eps: float | None = None, convention: str = "keras", affine: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        if convention not in CONVENTIONS:
+            raise ValueError(f"BatchNorm: unknown convention {convention!r}; choose one of {sorted(CONVENTIONS)}")
+        if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
+            raise ValueError(f"BatchNorm: num_features must be a positive int, got {num_features!r}")
+        preset = CONVENTIONS[convention]
+        momentum = preset.momentum if momentum is None else momentum
+        if momentum != "cumulative" and not (isinstance(momentum, (int, float)) and 0.0 <= momentum <= 1.0):
+            raise ValueError(f"BatchNorm: momentum is the fraction of the moving value kept, a number in [0, 1] "
+                             f"or 'cumulative'; got {momentum!r}")
+        eps = preset.eps if eps is None else eps
+        if not eps > 0:
+            raise ValueError(f"BatchNorm: eps must be positive, got {eps!r}")
+        dtype = np.dtype(dtype or get_default_dtype())
+        self.num_features, self.axis, self.momentum, self.eps = int(num_features), axis, momentum, float(eps)
+        self.convention, self.affine, self._preset = convention, affine, preset
+        if affine:
+            self.gamma = Parameter(np.ones(num_features, dtype=dtype))
+            self.beta = Parameter(np.zeros(num_features, dtype=dtype))
+        else:
+            self._unit = (Tensor._from_op(np.ones(num_features, dtype=dtype), None),
+                          Tensor._from_op(np.zeros(num_features, dtype=dtype), None))
+        self.register_buffer("moving_mean", np.zeros(num_features, dtype=dtype))
+        self.register_buffer("moving_variance", np.full(num_features, preset.initial_moving_variance, dtype=dtype))
+        self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        #: The statistics that normalised the latest training-mode batch (biased variance), per channel.
+        self.last_batch_mean: np.ndarray | None = None
+        self.last_batch_variance: np.ndarray | None = None
+
+    @property
+    def updates_statistics(self) -> bool:
+        """The effective mode: batch statistics and moving-average updates exactly when
+        `training and trainable` (Keras: a frozen BatchNorm runs in inference mode)."""
+        return self.training and self.trainable
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor._from_op(np.asarray(x), None)
+        axes, stat_shape = self._layout(x.shape)
+        gamma, beta = (self.gamma, self.beta) if self.affine else self._unit
+        if not self.updates_statistics:
+            return apply(BatchNormEval, x, gamma, beta, mean=self.moving_mean.data.reshape(stat_shape),
+                         var=self.moving_variance.data.reshape(stat_shape), axes=axes, eps=self.eps)
+        n = x.size // self.num_features
+        if n == 1:
+            self._single_value(x.shape)
+        mean = x.data.mean(axis=axes, keepdims=True)
+        var = x.data.var(axis=axes, keepdims=True)
+        out = apply(BatchNormTrain, x, gamma, beta, mean=mean, var=var, axes=axes, eps=self.eps)
+        self._update_moving_statistics(mean.reshape(-1), var.reshape(-1), n)
+        return out
+
+    def _layout(self, shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The reduced axes, and the shape that makes a per-channel array broadcast against x."""
+        if len(shape) < 2:
+            raise ValueError(f"BatchNorm: expected an input with a batch axis and a channel axis, got shape {shape_str(shape)}")
+        (channel,) = normalize_axes(self.axis, len(shape), "BatchNorm")
+        if shape[channel] != self.num_features:
+            raise ValueError(f"BatchNorm: input of shape {shape_str(shape)} has {shape[channel]} channels on axis "
+                             f"{self.axis}, but the layer was built with num_features={self.num_features}")
+        axes = tuple(a for a in range(len(shape)) if a != channel)
+        stat_shape = tuple(n if a == channel else 1 for a, n in enumerate(shape))
+        return axes, stat_shape
+
+    def _single_value(self, shape: tuple[int, ...]) -> None:
+        if self._preset.single_value == "error":
+            raise ValueError(f"BatchNorm: expected more than 1 value per channel when training, got input shape "
+                             f"{shape_str(shape)} (convention={self.convention!r}, as PyTorch)")
+        warnings.warn(
+            f"BatchNorm: only one value per channel in this training batch (input shape {shape_str(shape)}): "
+            "its variance is 0, so x - mean = 0 and every output equals beta; the moving variance is fed 0 "
+            "(Keras does the same). Use a larger batch, or eval() mode.",
+            UserWarning, stacklevel=3,
+        )
+
+    def _update_moving_statistics(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
+        self.last_batch_mean, self.last_batch_variance = mean, var
+        self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+        if self.momentum == "cumulative":
+            keep = 1.0 - 1.0 / float(self.num_batches_tracked.data)
+        else:
+            keep = float(self.momentum)
+        fed_var = var * (n / (n - 1)) if self._preset.unbiased_moving_variance else var
+        for buffer, batch_stat in ((self.moving_mean, mean), (self.moving_variance, fed_var)):
+            moving = buffer.data
+            moving *= keep  # in place: the buffer keeps its identity (and dtype)
+            moving += (1.0 - keep) * batch_stat
+
+    def extra_repr(self) -> str:
+        parts = [str(self.num_features), f"axis={self.axis}", f"momentum={self.momentum}", f"eps={self.eps:g}",
+                 f"convention={self.convention!r}"]
+        if not self.affine:
+            parts.append("affine=False")
+        return ", ".join(parts)
+
+    def _mode_str(self) -> str:
+        mode = super()._mode_str()
+        if self.training and not self.trainable:
+            mode += " -> runs in inference mode"
+        return mode

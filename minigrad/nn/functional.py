@@ -1,0 +1,23 @@
+"""Layers written with primitive tensor ops only: slower than the fused ops, but every step of
+the graph is visible (and autograd derives the backward). Used to cross-check the fused layers."""
+
+from __future__ import annotations
+
+from ..engine.function import normalize_axes
+from ..engine.tensor import Tensor
+
+
+def batch_norm_composed(x: Tensor, gamma: Tensor, beta: Tensor, axis: int = -1, eps: float = 1e-5) -> Tensor:
+    """Training-mode BatchNorm from primitive ops (mean, sub, mul, add, sqrt, div):
+
+        mu = mean(x);  xmu = x - mu;  var = mean(xmu^2);  xhat = xmu / sqrt(var + eps)
+        y = gamma * xhat + beta
+    """
+    (channel,) = normalize_axes(axis, x.ndim, "batch_norm_composed")
+    axes = tuple(a for a in range(x.ndim) if a != channel)
+    stat_shape = tuple(n if a == channel else 1 for a, n in enumerate(x.shape))
+    mu = x.mean(axis=axes, keepdims=True)
+    xmu = x - mu
+    var = (xmu * xmu).mean(axis=axes, keepdims=True)
+    xhat = xmu / (var + eps).sqrt()
+    return gamma.reshape(stat_shape) * xhat + beta.reshape(stat_shape)

@@ -1,0 +1,241 @@
+"""`Module`: parameters, buffers, children, modes and state dicts (PyTorch's shape, Keras's `trainable`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..engine.function import shape_str
+from ..engine.hooks import RemovableHandle
+from ..engine.tensor import Tensor
+from .parameter import Parameter
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` skipped."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of layers and models.
+
+    Assigning a `Parameter` or a `Module` to an attribute registers it; buffers are registered
+    with `register_buffer`. Parameters and buffers are named by their path (`"1.gamma"`), and
+    that path is also the tensor's `.name`, so debuggers and gradcheck reports can show it.
+
+    Two independent flags:
+      - `training` (`train()`/`eval()`): which computation runs (batch vs moving statistics).
+      - `trainable`: whether parameters learn. `trainable = False` stops every parameter below
+        from requiring grad, and (the Keras rule) makes BatchNorm run in inference mode.
+    """
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_hooks", {})
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_trainable", True)
+
+    # ----------------------------------------------------------------------- registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry and not (registry is self._buffers and isinstance(value, (Tensor, np.ndarray))):
+                del registry[name]
+        if isinstance(value, Parameter):
+            if value._name is None:
+                value.name = name
+            if not self._trainable:
+                value.requires_grad = False
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+            for sub, tensor in value._named_tensors():
+                tensor.name = f"{name}.{sub}"
+        elif name in self._buffers:
+            self._set_buffer(name, value)
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        for registry in ("_parameters", "_buffers", "_modules"):
+            table = self.__dict__.get(registry)
+            if table is not None and name in table:
+                return table[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            if name in registry:
+                del registry[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, value: Any) -> None:
+        """A tensor the module keeps and saves in its state dict but never learns (no grad)."""
+        tensor = value if isinstance(value, Tensor) else Tensor(np.asarray(value))
+        if tensor.requires_grad:
+            raise ValueError(f"register_buffer: buffer {name!r} must not require grad")
+        tensor.name = name
+        self._buffers[name] = tensor
+
+    def _set_buffer(self, name: str, value: Any) -> None:
+        array = value.data if isinstance(value, Tensor) else np.asarray(value)
+        self._buffers[name].data = array
+
+    # --------------------------------------------------------------------------- traversal
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from self._modules.items()
+
+    def children(self) -> Iterator[Module]:
+        yield from self._modules.values()
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module (named `prefix`, "" at the top) and every descendant, depth first."""
+        yield prefix, self
+        for name, child in self._modules.items():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        seen: set[int] = set()
+        for prefix, module in self.named_modules():
+            for name, p in module._parameters.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{prefix}.{name}" if prefix else name), p
+
+    def parameters(self) -> Iterator[Parameter]:
+        for _, p in self.named_parameters():
+            yield p
+
+    def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
+        for prefix, module in self.named_modules():
+            for name, b in module._buffers.items():
+                yield (f"{prefix}.{name}" if prefix else name), b
+
+    def buffers(self) -> Iterator[Tensor]:
+        for _, b in self.named_buffers():
+            yield b
+
+    def _named_tensors(self) -> Iterator[tuple[str, Tensor]]:
+        yield from self.named_parameters()
+        yield from self.named_buffers()
+
+    # ------------------------------------------------------------------------------ modes
+    def train(self, mode: bool = True) -> Module:
+        """Set `.training` on this module and every descendant; returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Same as `train(False)`."""
+        return self.train(False)
+
+    @property
+    def trainable(self) -> bool:
+        """False freezes the module: its parameters stop requiring grad, optimisers skip them,
+        and BatchNorm normalises with its moving statistics (as Keras). Propagates downwards."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        for module in self.modules():
+            object.__setattr__(module, "_trainable", bool(value))
+            for p in module._parameters.values():
+                p.requires_grad = bool(value)
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to None."""
+        for p in self.parameters():
+            p.grad = None
+
+    # ----------------------------------------------------------------------- state dicts
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer, by path (`"1.gamma"`, `"1.moving_mean"`)."""
+        return {name: t.data.copy() for name, t in self._named_tensors()}
+
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy values in, by key. Everything is validated first: on any problem a ValueError
+        lists every missing key, unexpected key and shape mismatch, and nothing is changed."""
+        own = dict(self._named_tensors())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        problems = []
+        arrays = {}
+        for key, tensor in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            if array.shape != tensor.shape:
+                problems.append(f"{key}: checkpoint has shape {shape_str(array.shape)}, the module has {shape_str(tensor.shape)}")
+            elif array.dtype.kind not in "biuf":
+                problems.append(f"{key}: checkpoint has non-numeric dtype {array.dtype}")
+            else:
+                arrays[key] = array
+        if problems or (strict and (missing or unexpected)):
+            lines = [f"load_state_dict: cannot load into {type(self).__name__}; nothing was changed."]
+            if strict and missing:
+                lines.append(f"missing keys: {', '.join(missing)}")
+            if strict and unexpected:
+                lines.append(f"unexpected keys: {', '.join(unexpected)}")
+            lines += [f"shape mismatch: {p}" for p in problems]
+            raise ValueError("\n  ".join(lines))
+        for key, array in arrays.items():
+            tensor = own[key]
+            tensor.data = np.array(array, dtype=tensor.dtype, copy=True)
+        return IncompatibleKeys(missing, unexpected)
+
+    # ---------------------------------------------------------------------------- calling
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        output = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in tuple(self._forward_hooks.values()):
+                replaced = hook(self, args, output)
+                if replaced is not None:
+                    output = replaced
+        return output
+
+    def register_forward_hook(self, fn: Callable[[Module, tuple, Any], Any]) -> RemovableHandle:
+        """Call `fn(module, inputs, output)` after every forward; a returned value replaces the output."""
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = fn
+        return handle
+
+    # ------------------------------------------------------------------------------- repr
+    def extra_repr(self) -> str:
+        return ""
+
+    def _mode_str(self) -> str:
+        return ("train" if self.training else "eval") + ("" if self._trainable else ", frozen")
+
+    def __repr__(self) -> str:
+        tensors = ", ".join(
+            f"{n} {shape_str(t.shape)}" for n, t in list(self._parameters.items()) + list(self._buffers.items())
+            if not (t.ndim == 0 and t.dtype.kind in "iu")
+        )
+        head = f"{type(self).__name__}({self.extra_repr()})"
+        details = [s for s in (tensors, self._mode_str()) if s]
+        if not self._modules:
+            return f"{head}  [{'; '.join(details)}]"
+        lines = [f"{type(self).__name__}(  [{self._mode_str()}]"]
+        for name, child in self._modules.items():
+            child_lines = repr(child).split("\n")
+            lines.append(f"  ({name}): " + child_lines[0])
+            lines += ["  " + line for line in child_lines[1:]]
+        lines.append(")")
+        return "\n".join(lines)

@@ -1,0 +1,84 @@
+"""Batch normalisation as two fused ops: training mode (batch statistics) and inference mode.
+
+Shapes: the statistics have one value per channel; `axes` are the reduced axes (every axis but
+the channel axis). `gamma` and `beta` have shape (C,); `mean` and `var` arrive already shaped to
+broadcast against x (e.g. (1, C) for (N, C) input, (1, 1, 1, C) for NHWC, (1, C, 1, 1) for NCHW).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.function import Context, Function
+
+
+class BatchNormTrain(Function):
+    """Training mode, with the batch's own mean and (biased) variance over `axes`:
+
+        xhat = (x - mean) / sqrt(var + eps),   y = gamma * xhat + beta
+
+    Because mean and var are functions of x, dx has three paths (direct, via var, via mean);
+    they collapse into the compact form (N = elements per channel, sums over `axes`):
+
+        dbeta  = sum(dy)
+        dgamma = sum(dy * xhat)
+        dx     = gamma * ivar / N * (N * dy - dbeta - xhat * dgamma),   ivar = 1 / sqrt(var + eps)
+
+    `minigrad.derivations.batchnorm` derives this stage by stage.
+    """
+
+    name = "batchnorm_train"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
+                mean: np.ndarray, var: np.ndarray, axes: tuple[int, ...], eps: float) -> np.ndarray:
+        gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
+        ivar = 1.0 / np.sqrt(var + eps)
+        xhat = (x - mean) * ivar
+        ctx.xhat, ctx.ivar, ctx.gamma, ctx.axes = xhat, ivar, gamma, axes
+        out = xhat * gamma
+        out += beta
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        xhat, axes = ctx.xhat, ctx.axes
+        n = xhat.size // ctx.ivar.size
+        dbeta = grad.sum(axis=axes, keepdims=True)
+        dgamma = (grad * xhat).sum(axis=axes, keepdims=True)
+        dx = None
+        if ctx.needs_input_grad[0]:
+            dx = grad * n
+            dx -= dbeta
+            dx -= xhat * dgamma
+            dx *= ctx.gamma * ctx.ivar / n
+        return dx, dgamma.reshape(-1), dbeta.reshape(-1)
+
+
+class BatchNormEval(Function):
+    """Inference mode, with the moving statistics, which are constants here:
+
+        y = gamma * (x - moving_mean) / sqrt(moving_var + eps) + beta
+        dx = dy * gamma / sqrt(moving_var + eps),  dgamma = sum(dy * xhat),  dbeta = sum(dy)
+
+    No path runs through the statistics, so there is none of the training-mode correction.
+    """
+
+    name = "batchnorm_eval"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
+                mean: np.ndarray, var: np.ndarray, axes: tuple[int, ...], eps: float) -> np.ndarray:
+        gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
+        ivar = 1.0 / np.sqrt(var + eps)
+        xhat = (x - mean) * ivar
+        ctx.xhat, ctx.scale, ctx.axes = xhat, gamma * ivar, axes
+        out = xhat * gamma
+        out += beta
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        axes = ctx.axes
+        dx = grad * ctx.scale if ctx.needs_input_grad[0] else None
+        return dx, (grad * ctx.xhat).sum(axis=axes).reshape(-1), grad.sum(axis=axes).reshape(-1)
