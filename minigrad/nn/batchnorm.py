@@ -131,7 +131,7 @@ class BatchNorm(Module):
             f"BatchNorm: only one value per channel in this training batch (input shape {shape_str(shape)}): "
             "its variance is 0, so x - mean = 0 and every output equals beta; the moving variance is fed 0 "
             "(Keras does the same). Use a larger batch, or eval() mode.",
-            UserWarning, stacklevel=3,
+            UserWarning, stacklevel=4,  # _single_value <- forward <- Module.__call__ <- the caller
         )
 
     def _update_moving_statistics(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:

@@ -45,9 +45,11 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
+        if name in self._buffers and not isinstance(value, (Parameter, Module)):
+            self._set_buffer(name, value)  # assigning to a buffer updates its value, it stays a buffer
+            return
         for registry in (self._parameters, self._buffers, self._modules):
-            if name in registry and not (registry is self._buffers and isinstance(value, (Tensor, np.ndarray))):
-                del registry[name]
+            registry.pop(name, None)
         if isinstance(value, Parameter):
             if value._name is None:
                 value.name = name
@@ -58,8 +60,6 @@ class Module:
             self._modules[name] = value
             for sub, tensor in value._named_tensors():
                 tensor.name = f"{name}.{sub}"
-        elif name in self._buffers:
-            self._set_buffer(name, value)
         else:
             object.__setattr__(self, name, value)
 
