@@ -52,7 +52,7 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         ctx.positive = x > 0
-        return x * ctx.positive
+        return np.maximum(x, 0)  # not x * mask: that gives -0.0 for negative inputs
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
