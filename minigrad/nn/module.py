@@ -193,8 +193,7 @@ class Module:
             lines += [f"shape mismatch: {p}" for p in problems]
             raise ValueError("\n  ".join(lines))
         for key, array in arrays.items():
-            tensor = own[key]
-            tensor.data = np.array(array, dtype=tensor.dtype, copy=True)
+            own[key].data[...] = array  # in place: the live array (and anything viewing it) stays
         return IncompatibleKeys(missing, unexpected)
 
     # ---------------------------------------------------------------------------- calling

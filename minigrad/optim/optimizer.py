@@ -3,7 +3,7 @@
 An optimiser owns a list of tensors and, per tensor, a small dict of state (a step count, moment
 buffers). `step()` walks the tensors and updates each one IN PLACE on `p.data`, the live array, so
 a module that holds the tensor sees the new values and no array is reallocated. Subclasses write
-only `_update(p, grad, state, scratch)`, the rule for one tensor.
+only `_update(param, grad, state, scratch)`, the rule for one array.
 
 Skipped in `step()`: a tensor with `requires_grad=False` (e.g. under a frozen module,
 `module.trainable = False`) and a tensor whose `.grad` is `None` (no gradient reached it).
