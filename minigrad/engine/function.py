@@ -86,19 +86,20 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str) -> np.nd
             f"{op_name}.backward: gradient of shape {shape_str(grad.shape)} cannot be summed "
             f"back to its input's shape {shape_str(shape)}"
         )
-    return grad
+    return np.asarray(grad)  # a full sum of a 0-d result is a NumPy scalar
 
 
-def normalize_axes(axis: int | tuple[int, ...] | list[int] | None, ndim: int, op_name: str) -> tuple[int, ...]:
+def normalize_axes(axis: int | tuple[int, ...] | list[int] | None, shape: tuple[int, ...], op_name: str) -> tuple[int, ...]:
     """`axis` as a sorted tuple of non-negative ints (None = every axis), or a clear error."""
+    ndim = len(shape)
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
-            raise ValueError(f"{op_name}: axis {a!r} is out of range for a tensor with {ndim} dimensions")
+            raise ValueError(f"{op_name}: axis {a!r} is out of range for shape {shape_str(shape)} ({ndim} dimensions)")
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):
-        raise ValueError(f"{op_name}: repeated axis in {axis!r}")
+        raise ValueError(f"{op_name}: repeated axis in {axis!r} for shape {shape_str(shape)}")
     return tuple(sorted(out))

@@ -84,12 +84,13 @@ def iter_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> Iterato
                 continue
             key = id(parent)
             previous = pending.get(key)
-            pending[key] = parent_grad if previous is None else previous + parent_grad
+            pending[key] = parent_grad if previous is None else np.asarray(previous + parent_grad)
         yield RawStep(tensor, g, input_grads)
 
 
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
     """`leaf.grad += grad`, as PyTorch: gradients accumulate until `zero_grad()`."""
+    grad = np.asarray(grad)  # NumPy sums of 0-d arrays give scalars; .grad is always an array
     if leaf.grad is None:
         # Keep the array itself when nobody else can see it; a view or an array already given to
         # another leaf (`a + b` sends one array to both) must be copied, or the two would alias.
@@ -98,7 +99,7 @@ def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, handed_out: set[int]) -> No
         handed_out.add(id(grad))
         leaf.grad = grad.astype(leaf.dtype, copy=False)
     else:
-        leaf.grad = leaf.grad + grad
+        leaf.grad = np.asarray(leaf.grad + grad)
 
 
 def _check_gradients(node, input_grads) -> None:

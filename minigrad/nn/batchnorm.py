@@ -115,7 +115,7 @@ class BatchNorm(Module):
         """The reduced axes, and the shape that makes a per-channel array broadcast against x."""
         if len(shape) < 2:
             raise ValueError(f"BatchNorm: expected an input with a batch axis and a channel axis, got shape {shape_str(shape)}")
-        (channel,) = normalize_axes(self.axis, len(shape), "BatchNorm")
+        (channel,) = normalize_axes(self.axis, shape, "BatchNorm")
         if shape[channel] != self.num_features:
             raise ValueError(f"BatchNorm: input of shape {shape_str(shape)} has {shape[channel]} channels on axis "
                              f"{self.axis}, but the layer was built with num_features={self.num_features}")

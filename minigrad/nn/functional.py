@@ -13,7 +13,7 @@ def batch_norm_composed(x: Tensor, gamma: Tensor, beta: Tensor, axis: int = -1, 
         mu = mean(x);  xmu = x - mu;  var = mean(xmu^2);  xhat = xmu / sqrt(var + eps)
         y = gamma * xhat + beta
     """
-    (channel,) = normalize_axes(axis, x.ndim, "batch_norm_composed")
+    (channel,) = normalize_axes(axis, x.shape, "batch_norm_composed")
     axes = tuple(a for a in range(x.ndim) if a != channel)
     stat_shape = tuple(n if a == channel else 1 for a, n in enumerate(x.shape))
     mu = x.mean(axis=axes, keepdims=True)

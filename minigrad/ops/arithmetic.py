@@ -96,6 +96,8 @@ class Pow(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         p = ctx.exponent
+        if p == 0:  # constant 1: avoid 0 * 0**-1 = nan at x = 0
+            return np.zeros_like(grad)
         if p == 2:  # the common square: skip a general power
             return grad * (2 * ctx.a)
         return grad * (p * ctx.a ** (p - 1))

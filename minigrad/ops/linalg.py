@@ -32,10 +32,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = grad
+        if b.ndim == 1:  # first: for 1-D @ 1-D the gradient is 0-d and becomes (1, 1)
+            g2 = g2[..., None]
         if a.ndim == 1:
             g2 = g2[..., None, :]
-        if b.ndim == 1:
-            g2 = g2[..., None]
         grad_a = g2 @ np.swapaxes(b2, -1, -2) if need_a else None
         grad_b = np.swapaxes(a2, -1, -2) @ g2 if need_b else None
         if grad_a is not None and a.ndim == 1:

@@ -23,7 +23,7 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, axis=None, keepdims: bool = False) -> np.ndarray:
-        ctx.axes = normalize_axes(axis, x.ndim, "sum")
+        ctx.axes = normalize_axes(axis, x.shape, "sum")
         ctx.shape, ctx.keepdims = x.shape, keepdims
         return x.sum(axis=ctx.axes, keepdims=keepdims)
 
@@ -37,7 +37,7 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, axis=None, keepdims: bool = False) -> np.ndarray:
-        ctx.axes = normalize_axes(axis, x.ndim, "mean")
+        ctx.axes = normalize_axes(axis, x.shape, "mean")
         ctx.shape, ctx.keepdims = x.shape, keepdims
         if _count(x.shape, ctx.axes) == 0:
             raise ValueError(f"mean: cannot average over an empty axis of shape {shape_str(x.shape)}")
@@ -56,7 +56,7 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, axis=None, keepdims: bool = False, ddof: int = 0) -> np.ndarray:
-        axes = normalize_axes(axis, x.ndim, "var")
+        axes = normalize_axes(axis, x.shape, "var")
         n = _count(x.shape, axes)
         if n - ddof <= 0:
             raise ValueError(f"var: ddof={ddof} needs more than {ddof} values per reduction, shape {shape_str(x.shape)} over axes {axes} has {n}")

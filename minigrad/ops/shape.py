@@ -18,7 +18,7 @@ class Reshape(Function):
         try:
             return x.reshape(shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape {shape_str(x.shape)} ({x.size} elements) into {tuple(shape)}") from None
+            raise ValueError(f"reshape: cannot reshape {shape_str(x.shape)} ({x.size} elements) into {tuple(int(n) for n in shape)}") from None
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
@@ -32,9 +32,11 @@ class Transpose(Function):
     def forward(ctx: Context, x: np.ndarray, *, axes: tuple[int, ...] | None = None) -> np.ndarray:
         if axes is None:
             axes = tuple(reversed(range(x.ndim)))
-        if sorted(int(a) % max(x.ndim, 1) for a in axes) != list(range(x.ndim)) or len(axes) != x.ndim:
+        axes = tuple(int(a) for a in axes)
+        in_range = all(-x.ndim <= a < x.ndim for a in axes)
+        if not in_range or len(axes) != x.ndim or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
             raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes of shape {shape_str(x.shape)}")
-        ctx.inverse = tuple(np.argsort([int(a) % x.ndim for a in axes]))
+        ctx.inverse = tuple(int(i) for i in np.argsort([a % x.ndim for a in axes]))
         return np.transpose(x, axes)
 
     @staticmethod

@@ -1,0 +1,357 @@
+"""`Tensor.backward`: topological order, accumulation, retain_graph, deep graphs, the initial
+gradient, `no_grad`, `detach`, and which arrays the leaves' `.grad` may (not) share."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+# -------------------------------------------------------------------- topological order
+def test_diamond_sums_both_paths():
+    # y = sum((2x) * (3x)) = sum(6 x^2)  =>  dy/dx = 12 x
+    a = np.array([1.0, -2.0, 0.5])
+    x = mg.tensor(a, requires_grad=True)
+    left, right = x * 2.0, x * 3.0
+    (left * right).sum().backward()
+    np.testing.assert_allclose(x.grad, 12 * a)
+
+
+def test_shared_node_runs_once_with_its_complete_gradient():
+    # h = exp(x) feeds three consumers. Its hook must fire once, after all three have sent their
+    # part: dy/dh = 2 + 3 + 1/h for y = sum(2h + 3h + log h).
+    a = np.array([0.5, -1.0])
+    x = mg.tensor(a, requires_grad=True)
+    h = x.exp()
+    seen = []
+    h.register_hook(lambda g: seen.append(np.array(g)))
+    (h * 2.0 + h * 3.0 + h.log()).sum().backward()
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0], 5.0 + 1.0 / np.exp(a))
+    # dy/dx = dy/dh * exp(x) = 5 exp(x) + 1
+    np.testing.assert_allclose(x.grad, 5.0 * np.exp(a) + 1.0)
+
+
+def test_paths_of_different_lengths_meet_in_the_right_order():
+    # h1 reaches y directly and through h2 = 2 h1 and through exp(h2):
+    # y = sum(h1 + 2 h1 + exp(2 h1)), h1 = x^2  =>  dy/dx = (3 + 2 exp(2 x^2)) * 2x
+    a = np.array([0.3, -0.7, 1.1])
+    x = mg.tensor(a, requires_grad=True)
+    h1 = x**2
+    h2 = h1 * 2.0
+    (h1 + h2 + h2.exp()).sum().backward()
+    np.testing.assert_allclose(x.grad, (3 + 2 * np.exp(2 * a**2)) * 2 * a)
+
+
+def test_repeated_doubling_visits_each_node_once():
+    # h <- h + h, 60 times: 2^60 paths from y to x, but only 61 nodes. dy/dx = 2^60, exactly.
+    x = mg.tensor(1.0, requires_grad=True)
+    h = x
+    for _ in range(60):
+        h = h + h
+    h.backward()
+    assert float(x.grad) == 2.0**60
+
+
+def test_leaf_used_by_several_ops_accumulates_within_one_backward():
+    # y = x*x + x + x  =>  dy/dx = 2x + 2
+    a = np.array([1.0, 3.0])
+    x = mg.tensor(a, requires_grad=True)
+    (x * x + x + x).sum().backward()
+    np.testing.assert_allclose(x.grad, 2 * a + 2)
+
+
+def test_only_inputs_that_require_grad_get_a_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    c = mg.tensor([3.0, 4.0])
+    (x * c).sum().backward()
+    np.testing.assert_allclose(x.grad, [3.0, 4.0])
+    assert c.grad is None
+
+
+# ------------------------------------------------------------------------- accumulation
+def test_gradients_accumulate_across_backward_calls():
+    a = np.array([1.0, 2.0])
+    x = mg.tensor(a, requires_grad=True)
+    (x * 2.0).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad, 2.0 + 2 * a)  # as PyTorch: no implicit zeroing
+
+
+def test_setting_grad_to_none_starts_afresh():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2.0).sum().backward()
+    x.grad = None
+    (x * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad, [3.0, 3.0])
+
+
+# ------------------------------------------------------------------------- retain_graph
+def test_retain_graph_allows_a_second_backward():
+    a = np.array([1.0, -2.0])
+    x = mg.tensor(a, requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    y.backward(retain_graph=True)
+    y.backward()
+    # d/dx (x e^x) = (1 + x) e^x, three times
+    np.testing.assert_allclose(x.grad, 3 * (1 + a) * np.exp(a))
+
+
+def test_second_backward_without_retain_graph_is_a_clear_error():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    first = x.grad.copy()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+    np.testing.assert_array_equal(x.grad, first)  # nothing was added by the failed pass
+
+
+def test_backward_through_a_freed_subgraph_is_a_clear_error():
+    # The second loss reuses h, whose saved arrays the first backward released.
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x.exp()
+    h.sum().backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        (h * 3.0).sum().backward()
+
+
+def test_retained_subgraph_can_be_reused_by_a_second_loss():
+    a = np.array([1.0, 2.0])
+    x = mg.tensor(a, requires_grad=True)
+    h = x.exp()
+    h.sum().backward(retain_graph=True)
+    (h * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad, 4 * np.exp(a))
+
+
+# ------------------------------------------------------------------------ deep graphs
+def test_ten_thousand_op_chain_does_not_recurse():
+    # 10,000 ops, well past Python's default recursion limit of 1,000.
+    x = mg.tensor(2.0, requires_grad=True)
+    y = x
+    for i in range(5_000):
+        y = (y * 1.0) + 0.5  # two ops per round
+    y.backward()
+    assert float(x.grad) == 1.0
+    assert y.item() == 2.0 + 2_500.0
+
+
+def test_ten_thousand_op_chain_with_a_shared_leaf():
+    # y = x + x + ... (10,001 terms): every op sends a gradient to x.
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y + x
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [10_001.0, 10_001.0])
+
+
+def test_freeing_a_ten_thousand_op_graph_does_not_recurse():
+    x = mg.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0
+    del y  # dropping the root frees the whole chain
+    gc.collect()
+    assert x.grad is None
+
+
+# ---------------------------------------------------------------- the initial gradient
+def test_scalar_backward_starts_from_one():
+    x = mg.tensor(3.0, requires_grad=True)
+    (x * x).backward()
+    assert float(x.grad) == 6.0
+
+
+def test_non_scalar_backward_needs_grad_and_the_error_names_the_shape():
+    x = mg.tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises((RuntimeError, ValueError), match=r"\(2, 3\)"):
+        (x * 2.0).backward()
+
+
+def test_non_scalar_backward_error_says_to_pass_grad():
+    x = mg.tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises((RuntimeError, ValueError), match="grad"):
+        (x * 2.0).backward()
+
+
+def test_non_scalar_backward_with_grad():
+    a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    g = np.array([[1.0, 0.0, -1.0], [2.0, 0.5, 0.0]])
+    x = mg.tensor(a, requires_grad=True)
+    (x * x).backward(g)
+    np.testing.assert_allclose(x.grad, 2 * a * g)
+
+
+def test_grad_of_the_wrong_shape_is_a_clear_error():
+    x = mg.tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2, 3\)|\(2, 3\).*\(3,\)"):
+        (x * 2.0).backward(np.ones(3))
+
+
+def test_grad_that_would_only_broadcast_is_still_the_wrong_shape():
+    x = mg.tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"\(1, 3\)"):
+        (x * 2.0).backward(np.ones((1, 3)))
+
+
+def test_backward_on_a_tensor_without_grad_is_a_clear_error():
+    c = mg.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="requires_grad"):
+        (c * 2.0).sum().backward()
+
+
+def test_backward_of_a_leaf():
+    x = mg.tensor(2.0, requires_grad=True)
+    x.backward()
+    assert float(x.grad) == 1.0
+
+
+# ------------------------------------------------------------------------------ no_grad
+def test_no_grad_builds_no_graph():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with mg.no_grad():
+        assert mg.is_grad_enabled() is False
+        y = x * 2.0 + x.exp()
+    assert mg.is_grad_enabled() is True
+    assert y.requires_grad is False
+    np.testing.assert_allclose(y.data, 2 * x.data + np.exp(x.data))
+    with pytest.raises(RuntimeError):
+        y.sum().backward()
+
+
+def test_tensor_made_under_no_grad_is_a_constant_outside_it():
+    # z = sum(x * y) with y computed under no_grad: y is a constant, so dz/dx = y only.
+    a = np.array([1.0, 2.0])
+    x = mg.tensor(a, requires_grad=True)
+    with mg.no_grad():
+        y = x * x
+    (x * y).sum().backward()
+    np.testing.assert_allclose(x.grad, a**2)
+
+
+def test_no_grad_restores_the_mode_after_an_exception():
+    with pytest.raises(ZeroDivisionError):
+        with mg.no_grad():
+            1 / 0
+    assert mg.is_grad_enabled() is True
+
+
+def test_no_grad_nests():
+    with mg.no_grad():
+        with mg.no_grad():
+            pass
+        assert mg.is_grad_enabled() is False
+    assert mg.is_grad_enabled() is True
+
+
+# ------------------------------------------------------------------------------- detach
+def test_detach_cuts_the_graph():
+    # y = x * detach(x): only the first factor carries a gradient, dy/dx = x (not 2x).
+    a = np.array([1.0, -3.0])
+    x = mg.tensor(a, requires_grad=True)
+    (x * x.detach()).sum().backward()
+    np.testing.assert_allclose(x.grad, a)
+
+
+def test_detach_of_an_intermediate_stops_gradient_flow_through_it():
+    a = np.array([0.5, 2.0])
+    x = mg.tensor(a, requires_grad=True)
+    h = x.exp()
+    (h.detach() * x + h).sum().backward()
+    # d/dx [c*x + exp(x)] with c = exp(a) held constant: c + exp(x) = 2 exp(a)
+    np.testing.assert_allclose(x.grad, 2 * np.exp(a))
+
+
+# ------------------------------------------------------- what .grad arrays may share
+def test_leaf_grads_from_one_upstream_array_are_not_aliased():
+    # Add hands the same upstream array to both inputs.
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad, b.grad)
+    a.grad[0] = 100.0
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+
+
+def test_leaf_grads_are_not_aliased_to_the_users_grad_argument():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([3.0, 4.0], requires_grad=True)
+    g = np.array([0.5, -1.0])
+    (a + b).backward(g)
+    assert not np.shares_memory(a.grad, g)
+    assert not np.shares_memory(b.grad, g)
+    g[:] = 7.0
+    np.testing.assert_array_equal(a.grad, [0.5, -1.0])
+    np.testing.assert_array_equal(b.grad, [0.5, -1.0])
+
+
+def test_leaf_root_grad_is_not_the_users_grad_argument():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    g = np.array([3.0, 4.0])
+    x.backward(g)
+    assert not np.shares_memory(x.grad, g)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x: x.reshape(2, 2),  # backward returns a view of the upstream gradient
+        lambda x: x.transpose(),
+        lambda x: x.reshape(4).reshape(2, 2),
+    ],
+)
+def test_leaf_grad_is_not_a_view_of_the_users_grad(make):
+    x = mg.tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+    g = np.arange(4.0).reshape(2, 2) + 1.0
+    make(x).backward(g)
+    assert not np.shares_memory(x.grad, g)
+    assert x.grad.flags.writeable
+
+
+def test_leaf_grads_are_writable_and_own_their_memory():
+    x = mg.tensor(np.ones((2, 3)), requires_grad=True)
+    b = mg.tensor(np.ones(3), requires_grad=True)
+    (x + b).mean().backward()  # mean/sum backward broadcast a (read-only) view
+    for leaf in (x, b):
+        assert leaf.grad.flags.writeable
+        leaf.grad += 1.0  # optimisers and users modify grads in place
+    assert not np.shares_memory(x.grad, b.grad)
+
+
+def test_accumulated_grad_does_not_alias_the_new_contribution():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([1.0, 2.0], requires_grad=True)
+    (a + b).sum().backward()
+    (a + b).sum().backward()
+    a.grad[0] = -5.0
+    np.testing.assert_array_equal(b.grad, [2.0, 2.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_leaf_grad_has_the_leaf_dtype_and_shape(dtype):
+    x = mg.tensor(np.ones((2, 3), dtype=dtype), requires_grad=True)
+    w = mg.tensor(np.ones((3,), dtype=np.float64), requires_grad=True)
+    (x * w).sum().backward()
+    assert x.grad.dtype == dtype and x.grad.shape == (2, 3)
+    assert w.grad.dtype == np.float64 and w.grad.shape == (3,)
+
+
+@pytest.mark.parametrize("build", ["two paths", "broadcast", "accumulated"])
+def test_zero_dimensional_leaf_grad_is_an_ndarray(build):
+    x = mg.tensor(2.0, requires_grad=True)
+    if build == "two paths":
+        (x * x).backward()
+    elif build == "broadcast":
+        (x * mg.tensor([1.0, 2.0])).sum().backward()
+    else:
+        (x * 3.0).backward()
+        (x * 3.0).backward()
+    assert isinstance(x.grad, np.ndarray)
+    assert x.grad.shape == ()
