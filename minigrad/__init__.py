@@ -17,7 +17,7 @@ from .engine.random import manual_seed
 from .engine.tensor import Tensor, apply, tensor
 from .gradcheck import GradcheckReport, gradcheck, numerical_grad
 from .io import load, save
-from . import debug, derivations, nn, optim  # noqa: E402  (subpackages, imported for `mg.nn` etc.)
+from . import debug, derivations, nn, optim, plot  # noqa: E402  (subpackages: `mg.nn` etc.; plot imports matplotlib lazily)
 
 __version__ = "0.1.0"
 
@@ -25,5 +25,5 @@ __all__ = [
     "Tensor", "tensor", "apply", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",
     "set_default_dtype", "get_default_dtype", "manual_seed", "detect_anomaly", "AnomalyError",
     "RemovableHandle", "gradcheck", "numerical_grad", "GradcheckReport", "save", "load",
-    "nn", "optim", "debug", "derivations",
+    "nn", "optim", "debug", "derivations", "plot",
 ]

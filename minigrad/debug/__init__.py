@@ -1,1 +1,21 @@
-"""minigrad.debug (being written)."""
+"""Step-through debugging: look at a backward pass node by node, and at what BatchNorm records.
+
+- `backward_steps(t, grad=None, retain_graph=False)`: the backward pass as a generator, one
+  `BackwardStep` per node (op, name, gradient arriving, gradients sent to each input).
+- `trace(t)`: every node of the graph behind `t` in execution order, as a table.
+- `draw(t, ax=None)`: a matplotlib picture of that graph (op, shape, gradient norms).
+- `BatchNormRecorder(model)` / `record_batchnorm(model)`: per-step batch and moving statistics
+  of every BatchNorm layer while a model trains (plot them with `minigrad.plot`).
+
+Anomaly detection (`mg.detect_anomaly()`) and gradient hooks (`Tensor.register_hook`) live in
+the engine; they are re-exported here so that everything for debugging is in one place.
+"""
+
+from ..engine.anomaly import AnomalyError, detect_anomaly
+from .drawing import draw
+from .recorder import BatchNormRecord, BatchNormRecorder, record_batchnorm
+from .steps import BackwardStep, backward_steps
+from .tracing import Trace, TraceRow, trace
+
+__all__ = ["backward_steps", "BackwardStep", "trace", "Trace", "TraceRow", "draw", "BatchNormRecorder",
+           "BatchNormRecord", "record_batchnorm", "detect_anomaly", "AnomalyError"]

@@ -136,7 +136,7 @@ class BatchNorm(Module):
 
     def _update_moving_statistics(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
         self.last_batch_mean, self.last_batch_variance = mean, var
-        self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+        self.num_batches_tracked.data[...] += 1  # in place: stays a 0-d int64 array
         if self.momentum == "cumulative":
             keep = 1.0 - 1.0 / float(self.num_batches_tracked.data)
         else:
