@@ -60,6 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:  # the notebook stack is the `lessons` extra, imported only when this command runs
+        import matplotlib, nbclient, nbconvert, nbformat  # noqa: F401, E401
+    except ModuleNotFoundError as error:
+        print(f"lessons: needs {error.name!r}; install the lessons extra: pip install -e '.[lessons]'", file=sys.stderr)
+        return 2
     directory = args.dir or default_lessons_dir()
     notebooks = find_lessons(directory, args.only)
     if not notebooks:

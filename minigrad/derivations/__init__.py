@@ -1,1 +1,12 @@
-"""minigrad.derivations (being written)."""
+"""Derivations written stage by stage, each stage checked on its own (see `stages.py`).
+
+- `minigrad.derivations.batchnorm`: BatchNorm's nine training-mode stages and the inference-mode
+  derivation; `check_stages(x, gamma, beta, mode="train"|"eval")`.
+- `minigrad.derivations.dense_relu_mse`: a second derivation from the same machinery.
+- `minigrad.derivations.seed004`: `explain()`, seed 004 answered with numbers.
+"""
+
+from . import batchnorm, dense_relu_mse, seed004
+from .stages import CheckRow, Derivation, DerivationReport, Stage
+
+__all__ = ["Stage", "Derivation", "DerivationReport", "CheckRow", "batchnorm", "dense_relu_mse", "seed004"]

@@ -1,0 +1,59 @@
+"""`python -m minigrad COMMAND ...` (also the `minigrad` console script).
+
+    python -m minigrad --help
+    python -m minigrad check batchnorm --mode eval --eps 1e-3
+    python -m minigrad lessons
+
+Each command lives in its own module exposing `add_arguments(parser)` and `run(args) -> int`.
+`main` returns the exit code instead of exiting, so tests and notebooks can call it in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import check, lessons
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with one sub-parser per command."""
+    parser = argparse.ArgumentParser(
+        prog="python -m minigrad",
+        description="minigrad: autograd from scratch on NumPy. Commands check derivations and run the lessons.",
+        epilog="Run `python -m minigrad COMMAND --help` for a command's options.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    check_parser = commands.add_parser(
+        "check", help="check a derivation stage by stage (e.g. `check batchnorm --mode eval`); exit 1 when a stage fails",
+        description=check.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_arguments(check_parser)
+    lessons_parser = commands.add_parser(
+        "lessons", help="execute every lesson notebook headless and write an HTML copy of each (says where)",
+        description="Execute every lesson notebook headless and write an HTML copy of each, with its plots.")
+    lessons.add_arguments(lessons_parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse `argv` (default: the command line), run the command, return its exit code.
+
+    0: success; 1: a check failed; 2: a usage error (or a command that is not available).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # --help (0) or a usage error (2, already printed by argparse)
+        return exit.code if isinstance(exit.code, int) else 2
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.command == "check":
+        return check.run(args)
+    return lessons.run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
