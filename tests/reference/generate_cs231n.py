@@ -11,7 +11,7 @@ Not a test module. ``batchnorm_forward`` below follows CS231n assignment 2's
 training body is the standard solution: biased sample variance, i.e. ``x.var(axis=0)``).
 ``batchnorm_backward`` is the staged computational-graph backward (the one seed 004 quotes,
 after F. Kratzert's post) and ``batchnorm_backward_alt`` the closed form from the same
-assignment. The inputs are the same literals as generate_torch.py.
+assignment. The inputs are the same literals as generate_torch.py, imported from ``inputs.py``.
 """
 
 import os
@@ -21,43 +21,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _emit import ModuleWriter, header  # noqa: E402
+from inputs import (BETA1, BETAG, DOUTG, GAMMA1, GAMMAG, X1, X1_EVAL, XC1, XC2,  # noqa: E402
+                    XC3, XG)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cs231n_values.py")
-
-# ---------------------------------------------------------------- fixed inputs (same as torch)
-X1 = [[1.1479, 0.408, 1.6785],
-      [-0.6783, -1.4341, 2.6017],
-      [1.8336, 1.7249, 2.1733],
-      [2.1, 2.6985, 1.8898]]
-X1_EVAL = [[-0.562, -2.0937, 1.79],
-           [1.1875, -6.6973, 1.9043],
-           [2.1712, -3.7609, 1.6208],
-           [0.4157, -5.2535, 1.9352],
-           [0.4843, -1.014, 1.5057]]
-GAMMA1 = [1.5, -0.5, 2.0]
-BETA1 = [0.1, -0.2, 0.3]
-XC1 = [[0.6342, 1.3076, -1.7146],
-       [1.5472, 1.311, -2.427],
-       [0.3547, 1.3106, -0.5065],
-       [1.1794, -0.6972, -0.8914]]
-XC2 = [[2.8748, -0.4429, -0.4204],
-       [0.5833, -0.3967, -0.352],
-       [0.071, -0.4848, -1.6103]]
-XC3 = [[0.1413, 0.3515, 0.2398],
-       [1.2214, -0.7635, -2.4511],
-       [1.819, 0.4209, -1.6313],
-       [1.8614, 3.1485, -2.6317],
-       [1.5903, 1.6917, -0.4195]]
-XG = [[1.1743, -0.6578, 0.9957],
-      [0.9352, -1.7204, 0.9738],
-      [-0.1697, -3.9798, 1.0102],
-      [0.3052, 0.6709, 1.0117]]
-GAMMAG = [1.3, -0.7, 0.9]
-BETAG = [0.05, 0.4, -0.3]
-DOUTG = [[-0.0331, -0.0173, 0.4473],
-         [2.3887, -0.2086, -0.4167],
-         [0.1282, 0.7555, -0.2219],
-         [-0.2799, 0.8337, 2.0486]]
 
 
 # ---------------------------------------------------------------- CS231n code

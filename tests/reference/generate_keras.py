@@ -5,9 +5,10 @@ system Python):
 
     /work/tfvenv/bin/python tests/reference/generate_keras.py
 
-Not a test module. Inputs are fixed literals below; the ones shared with generate_torch.py are
-the very same literals (X1, X1_EVAL, GAMMA1, BETA1, XG, GAMMAG, BETAG, DOUTG, RUNNING_MEANG,
-RUNNING_VARG, ADAM_P0, ADAM_GRADS), so keras_values and torch_values can be compared directly.
+Not a test module. Inputs are fixed literals; the ones shared with generate_torch.py (X1,
+X1_EVAL, GAMMA1, BETA1, XG, GAMMAG, BETAG, DOUTG, RUNNING_MEANG, RUNNING_VARG, ADAM_P0,
+ADAM_GRADS) are imported from ``inputs.py``, so keras_values and torch_values can be compared
+directly; the Keras-only ones are below.
 """
 
 import os
@@ -23,41 +24,12 @@ import keras  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _emit import ModuleWriter, header  # noqa: E402
+from inputs import (ADAM_GRADS, ADAM_P0, BETA1, BETAG, DOUTG, GAMMA1, GAMMAG,  # noqa: E402
+                    RUNNING_MEANG, RUNNING_VARG, X1, X1_EVAL, XG)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras_values.py")
 
 # ---------------------------------------------------------------- fixed inputs (literals)
-# shared with generate_torch.py
-X1 = [[1.1479, 0.408, 1.6785],
-      [-0.6783, -1.4341, 2.6017],
-      [1.8336, 1.7249, 2.1733],
-      [2.1, 2.6985, 1.8898]]
-X1_EVAL = [[-0.562, -2.0937, 1.79],
-           [1.1875, -6.6973, 1.9043],
-           [2.1712, -3.7609, 1.6208],
-           [0.4157, -5.2535, 1.9352],
-           [0.4843, -1.014, 1.5057]]
-GAMMA1 = [1.5, -0.5, 2.0]
-BETA1 = [0.1, -0.2, 0.3]
-XG = [[1.1743, -0.6578, 0.9957],
-      [0.9352, -1.7204, 0.9738],
-      [-0.1697, -3.9798, 1.0102],
-      [0.3052, 0.6709, 1.0117]]
-GAMMAG = [1.3, -0.7, 0.9]
-BETAG = [0.05, 0.4, -0.3]
-DOUTG = [[-0.0331, -0.0173, 0.4473],
-         [2.3887, -0.2086, -0.4167],
-         [0.1282, 0.7555, -0.2219],
-         [-0.2799, 0.8337, 2.0486]]
-RUNNING_MEANG = [0.3, -1.2, 0.99]
-RUNNING_VARG = [0.6, 2.5, 0.0004]
-ADAM_P0 = [0.5, -0.3, 0.1]
-ADAM_GRADS = [[3.0e-4, 1.0e-6, -2.0e-8],
-              [-1.0e-4, 2.5e-6, 1.0e-8],
-              [2.0e-4, -5.0e-7, 3.0e-8],
-              [2.5e-4, 1.5e-6, -1.0e-8],
-              [-5.0e-5, 3.0e-6, 5.0e-8],
-              [1.5e-4, -2.0e-6, 2.0e-8]]
 # Keras-only inputs (np.random.default_rng(20240601), rounded to 4 decimals)
 X_NHWC = [[[[1.4577, 1.145], [0.0368, 2.6802], [-0.9188, 2.1198]],
            [[0.8429, 1.4594], [-1.2536, 1.606], [1.4429, 1.9322]],

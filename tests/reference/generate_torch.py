@@ -5,7 +5,8 @@ Run from the repository root (needs torch==2.13.0, CPU wheel):
     python3 tests/reference/generate_torch.py
 
 Not a test module (pytest does not collect ``generate_*.py``). The inputs are fixed literals
-below (drawn once from ``np.random.default_rng(20240601)`` and rounded to 4 decimals); they are
+(drawn once from ``np.random.default_rng(20240601)`` and rounded to 4 decimals): the ones shared
+with the other generators come from ``inputs.py``, the torch-only ones are below; they are
 written into the output module too, so tests never need torch.
 
 Convention reminder: PyTorch's ``momentum=0.1`` is the fraction of the *batch* statistic mixed
@@ -21,36 +22,13 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _emit import ModuleWriter, header  # noqa: E402
+from inputs import (ADAM_GRADS, ADAM_P0, BETA1, BETAG, DOUTG, GAMMA1, GAMMAG,  # noqa: E402
+                    RUNNING_MEANG, RUNNING_VARG, X1, X1_EVAL, XC1, XC2, XC3, XG)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_values.py")
 
 # ---------------------------------------------------------------- fixed inputs (literals)
-# Scenario 1: BatchNorm1d(3)
-X1 = [[1.1479, 0.408, 1.6785],
-      [-0.6783, -1.4341, 2.6017],
-      [1.8336, 1.7249, 2.1733],
-      [2.1, 2.6985, 1.8898]]
-X1_EVAL = [[-0.562, -2.0937, 1.79],
-           [1.1875, -6.6973, 1.9043],
-           [2.1712, -3.7609, 1.6208],
-           [0.4157, -5.2535, 1.9352],
-           [0.4843, -1.014, 1.5057]]
-GAMMA1 = [1.5, -0.5, 2.0]
-BETA1 = [0.1, -0.2, 0.3]
-# three batches of different sizes for the cumulative average (momentum=None)
-XC1 = [[0.6342, 1.3076, -1.7146],
-       [1.5472, 1.311, -2.427],
-       [0.3547, 1.3106, -0.5065],
-       [1.1794, -0.6972, -0.8914]]
-XC2 = [[2.8748, -0.4429, -0.4204],
-       [0.5833, -0.3967, -0.352],
-       [0.071, -0.4848, -1.6103]]
-XC3 = [[0.1413, 0.3515, 0.2398],
-       [1.2214, -0.7635, -2.4511],
-       [1.819, 0.4209, -1.6313],
-       [1.8614, 3.1485, -2.6317],
-       [1.5903, 1.6917, -0.4195]]
-
+# Torch-only; the ones shared with the other generators are imported from inputs.py.
 # Scenario 2: BatchNorm2d(2), NCHW
 X2 = [[[[1.9018, 0.9254, -0.6035], [4.1001, 0.4462, 1.7821], [2.2661, 1.1814, -1.4981]],
        [[-4.1079, -2.0552, -0.6319], [-3.4777, -2.5743, -1.5902], [-1.6502, -0.3228, -0.5549]]],
@@ -61,31 +39,7 @@ X2_EVAL = [[[[2.74, -0.0475, 0.6506], [-1.4825, -2.3277, 0.1606], [-0.0987, 1.21
 GAMMA2 = [0.8, 1.7]
 BETA2 = [-0.4, 0.25]
 
-# Scenario 3: gradients. Column 2 has a tiny spread (variance ~2e-4), so eps=1e-3 vs 1e-7 matters.
-# (generate_keras.py uses the very same literals.)
-XG = [[1.1743, -0.6578, 0.9957],
-      [0.9352, -1.7204, 0.9738],
-      [-0.1697, -3.9798, 1.0102],
-      [0.3052, 0.6709, 1.0117]]
-GAMMAG = [1.3, -0.7, 0.9]
-BETAG = [0.05, 0.4, -0.3]
-DOUTG = [[-0.0331, -0.0173, 0.4473],
-         [2.3887, -0.2086, -0.4167],
-         [0.1282, 0.7555, -0.2219],
-         [-0.2799, 0.8337, 2.0486]]
-RUNNING_MEANG = [0.3, -1.2, 0.99]
-RUNNING_VARG = [0.6, 2.5, 0.0004]
-
-# Scenario 5: optimisers. Adam gradients: column 0 ~1e-4 (paper vs TF form differ in the 4th
-# significant digit of the parameter change), column 1 ~1e-6 (differ in the 1st-2nd digit),
-# column 2 ~1e-8 (comparable to eps: differ completely). Mixed signs.
-ADAM_P0 = [0.5, -0.3, 0.1]
-ADAM_GRADS = [[3.0e-4, 1.0e-6, -2.0e-8],
-              [-1.0e-4, 2.5e-6, 1.0e-8],
-              [2.0e-4, -5.0e-7, 3.0e-8],
-              [2.5e-4, 1.5e-6, -1.0e-8],
-              [-5.0e-5, 3.0e-6, 5.0e-8],
-              [1.5e-4, -2.0e-6, 2.0e-8]]
+# Scenario 5: SGD with momentum (Adam's inputs are in inputs.py)
 SGD_P0 = [0.5, -0.3, 0.1]
 SGD_GRADS = [[0.2, -1.0, 0.05],
              [-0.4, 0.5, 0.3],
@@ -107,6 +61,21 @@ def bn_with(cls, n, gamma, beta, dtype, **kw):
         bn.weight.copy_(torch.tensor(gamma, dtype=dtype))
         bn.bias.copy_(torch.tensor(beta, dtype=dtype))
     return bn
+
+
+def optimiser_steps(make_opt, p0, grads):
+    """One ``opt.step()`` per row of ``grads`` (set directly on ``.grad``), in ``grads.dtype``.
+
+    Returns the parameter after step t as row t-1.
+    """
+    p = torch.nn.Parameter(torch.tensor(np.array(p0, dtype=grads.dtype)))
+    opt = make_opt([p])
+    hist = []
+    for g in grads:
+        p.grad = torch.tensor(g.copy())
+        opt.step()
+        hist.append(npy(p))
+    return np.array(hist)
 
 
 def main():
@@ -241,32 +210,21 @@ def main():
     w.section("Scenario 5: optimisers with fixed gradients set directly on .grad")
     w.add("ADAM_LR", 1e-3, "Adam learning rate")
     w.add("ADAM_EPS", 1e-8, "Adam eps; betas are the defaults (0.9, 0.999)")
-    for dt, npdt, tag in ((torch.float32, np.float32, "F32"), (torch.float64, np.float64, "F64")):
-        p = torch.nn.Parameter(torch.tensor(np.array(ADAM_P0, dtype=npdt)))
-        opt = torch.optim.Adam([p], lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    for npdt, tag in ((np.float32, "F32"), (np.float64, "F64")):
         grads = np.array(ADAM_GRADS, dtype=npdt)
-        hist = []
-        for g in grads:
-            p.grad = torch.tensor(g.copy())
-            opt.step()
-            hist.append(npy(p))
+        hist = optimiser_steps(lambda ps: torch.optim.Adam(ps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8),
+                               ADAM_P0, grads)
         w.add(f"ADAM_P0_{tag}", np.array(ADAM_P0, dtype=npdt), f"initial parameter, shape (3,), {npdt.__name__}")
         w.add(f"ADAM_GRADS_{tag}", grads, "gradient for step t is row t-1 (6 steps)")
-        w.add(f"ADAM_PARAMS_{tag}", np.array(hist), "torch.optim.Adam: parameter after step t is row t-1 (paper form)")
+        w.add(f"ADAM_PARAMS_{tag}", hist, "torch.optim.Adam: parameter after step t is row t-1 (paper form)")
     w.add("SGD_LR", 0.1, "SGD learning rate")
     w.add("SGD_MOMENTUM", 0.9, "SGD momentum (PyTorch form: buf = m*buf + g, first buf = g; p -= lr*buf)")
-    for dt, npdt, tag in ((torch.float32, np.float32, "F32"), (torch.float64, np.float64, "F64")):
-        p = torch.nn.Parameter(torch.tensor(np.array(SGD_P0, dtype=npdt)))
-        opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
+    for npdt, tag in ((np.float32, "F32"), (np.float64, "F64")):
         grads = np.array(SGD_GRADS, dtype=npdt)
-        hist = []
-        for g in grads:
-            p.grad = torch.tensor(g.copy())
-            opt.step()
-            hist.append(npy(p))
+        hist = optimiser_steps(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), SGD_P0, grads)
         w.add(f"SGD_P0_{tag}", np.array(SGD_P0, dtype=npdt), f"initial parameter, shape (3,), {npdt.__name__}")
         w.add(f"SGD_GRADS_{tag}", grads, "gradient for step t is row t-1 (4 steps)")
-        w.add(f"SGD_PARAMS_{tag}", np.array(hist), "torch.optim.SGD(lr=0.1, momentum=0.9): parameter after step t is row t-1")
+        w.add(f"SGD_PARAMS_{tag}", hist, "torch.optim.SGD(lr=0.1, momentum=0.9): parameter after step t is row t-1")
 
     w.write()
 
