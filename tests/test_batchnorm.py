@@ -235,6 +235,13 @@ def test_clear_errors():
         nn.BatchNorm(3)(np.ones(3))
 
 
+def test_state_dict_reloads_after_training_steps():
+    bn = nn.BatchNorm(3)
+    bn(np.random.default_rng(0).standard_normal((4, 3)))
+    bn.load_state_dict(bn.state_dict())  # num_batches_tracked must still be an array after updates
+    assert isinstance(bn.num_batches_tracked.data, np.ndarray) and bn.num_batches_tracked.data == 1
+
+
 def test_float32_layer_stays_float32_everywhere():
     bn = nn.BatchNorm(3, dtype=np.float32)
     x = mg.tensor(np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32), requires_grad=True)

@@ -37,10 +37,20 @@ def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT_S):
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
-    os.environ.setdefault("MPLBACKEND", "Agg")  # the kernel inherits it: plots render headless
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+    # The kernel inherits this process's environment. Force the inline backend: it needs no screen
+    # and embeds every figure as a PNG (a backend such as Agg inherited from a CI environment
+    # would silently drop the plots from the HTML).
+    previous = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    try:
+        client.execute()
+    finally:
+        if previous is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = previous
     return notebook
 
 
