@@ -126,7 +126,7 @@ class BatchNorm(Module):
     def _single_value(self, shape: tuple[int, ...]) -> None:
         if self._preset.single_value == "error":
             raise ValueError(f"BatchNorm: expected more than 1 value per channel when training, got input shape "
-                             f"{shape_str(shape)} (convention={self.convention!r}, as PyTorch)")
+                             f"{shape_str(shape)} (convention={self.convention!r}: the variance of one value is 0)")
         warnings.warn(
             f"BatchNorm: only one value per channel in this training batch (input shape {shape_str(shape)}): "
             "its variance is 0, so x - mean = 0 and every output equals beta; the moving variance is fed 0 "
