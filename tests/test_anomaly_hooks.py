@@ -172,3 +172,9 @@ def test_hook_of_the_wrong_shape_is_a_clear_error():
 def test_hook_on_a_tensor_without_grad_is_refused():
     with pytest.raises(RuntimeError, match="does not require grad"):
         mg.tensor([1.0]).register_hook(lambda g: g)
+
+
+def test_anomaly_says_when_the_input_was_already_bad():
+    x = mg.tensor([np.inf, 1.0], requires_grad=True)
+    with mg.detect_anomaly(), pytest.raises(mg.AnomalyError, match=r"'sub'.*input 0 already held 0 NaN and 1 inf"):
+        x - x

@@ -355,3 +355,38 @@ def test_zero_dimensional_leaf_grad_is_an_ndarray(build):
         (x * 3.0).backward()
     assert isinstance(x.grad, np.ndarray)
     assert x.grad.shape == ()
+
+
+def test_a_held_loss_does_not_keep_its_activations_alive():
+    """As PyTorch: after backward() the graph keeps its shape (for errors, trace, draw) but no
+    values, so `losses.append(loss)` does not hold on to every step's activations."""
+    import gc
+    import weakref
+
+    x = mg.tensor(np.ones((50, 40)), requires_grad=True)
+    hidden = (x * 3.0).relu()
+    loss = (hidden * hidden).mean()
+    ref = weakref.ref(hidden)
+    del hidden
+    loss.backward()
+    gc.collect()
+    assert ref() is None
+    assert [row.value for row in mg.debug.trace(loss) if row.op == "relu"] == ["(freed)"]
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()
+
+
+def test_retain_graph_keeps_the_activations():
+    import gc
+    import weakref
+
+    x = mg.tensor(np.ones(3), requires_grad=True)
+    hidden = x * 2.0
+    loss = (hidden * hidden).sum()
+    ref = weakref.ref(hidden)
+    del hidden
+    loss.backward(retain_graph=True)
+    gc.collect()
+    assert ref() is not None
+    loss.backward()
+    np.testing.assert_allclose(x.grad, 2 * 8 * np.ones(3))  # d/dx sum(4x^2) = 8x, twice

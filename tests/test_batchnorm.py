@@ -301,3 +301,15 @@ def test_single_value_warning_points_at_the_caller():
         warnings.simplefilter("always")
         nn.BatchNorm(2)(np.ones((1, 2)))
     assert caught and caught[0].filename == __file__
+
+
+def test_single_value_warning_points_at_the_caller_from_inside_a_container():
+    model = nn.Sequential(nn.Dense(3, 2), nn.BatchNorm(2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model(np.ones((1, 3)))
+    assert caught and caught[0].filename == __file__
+
+
+def test_numpy_scalar_momentum_is_accepted():
+    assert nn.BatchNorm(2, momentum=np.float32(0.5)).momentum == 0.5

@@ -320,3 +320,17 @@ def test_combining_a_tensor_with_an_unsupported_type_is_a_type_error():
 def test_tensor_from_non_numeric_data_is_a_type_error():
     with pytest.raises(TypeError, match="tensor"):
         mg.tensor(["a", "b"])
+
+
+def test_numpy_scalar_exponent_keeps_float32():
+    x = mg.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    y = x ** np.float64(2)
+    y.sum().backward()
+    assert y.dtype == x.grad.dtype == np.float32
+
+
+def test_combining_with_an_unsupported_type_names_the_op():
+    with pytest.raises(TypeError, match="add: cannot combine a Tensor with a str"):
+        mg.tensor([1.0]) + "a"
+    with pytest.raises(TypeError, match="mul: cannot combine a Tensor with a dict"):
+        {} * mg.tensor([1.0])

@@ -358,3 +358,9 @@ def test_numerical_grad_of_a_zero_dimensional_input():
 def test_numerical_grad_of_a_non_scalar_function_is_a_clear_error():
     with pytest.raises(ValueError, match=r"\(3,\)"):
         mg.numerical_grad(lambda t: t * 2.0, [np.ones(3)])
+
+
+def test_a_detached_input_gets_a_hint_in_the_diagnosis():
+    report = mg.gradcheck(lambda x: (x.detach() * 2.0).sum() + (x * 0.0).sum(), [np.ones(3)])
+    assert not report
+    assert "no gradient reached it at all" in str(report)

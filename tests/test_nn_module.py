@@ -232,3 +232,43 @@ def test_custom_module_registers_parameters_buffers_and_children():
     assert [n for n, _ in m.named_parameters()] == ["scale", "inner.weight", "inner.bias"]
     assert m.state_dict()["calls"] == 2
     assert mg.gradcheck(m, [np.random.default_rng(0).standard_normal((2, 3))])
+
+
+@pytest.mark.parametrize("key, bad, problem", [
+    ("1.num_batches_tracked", np.array(np.nan), "non-integer values for an int64 tensor"),
+    ("1.num_batches_tracked", np.array(2.7), "non-integer values"),
+    ("1.num_batches_tracked", np.array(2.0**70), "do not fit in int64"),
+])
+def test_values_that_cannot_be_cast_exactly_are_refused_and_nothing_changes(key, bad, problem):
+    model = small_model()
+    before = model.state_dict()
+    new = {k: v + 1 for k, v in before.items()}  # every other key would load fine
+    new[key] = bad
+    with pytest.raises(ValueError, match=f"bad value: {key}: checkpoint .*{problem}"):
+        model.load_state_dict(new)
+    for name, array in model.state_dict().items():
+        assert np.array_equal(array, before[name]), name
+
+
+def test_float64_values_that_overflow_a_float32_module_are_refused():
+    model = small_model(dtype=np.float32)
+    sd = model.state_dict()
+    sd["0.weight"] = np.full((3, 4), 1e300)
+    with pytest.raises(ValueError, match="bad value: 0.weight: checkpoint values overflow float32"):
+        model.load_state_dict(sd)
+
+
+def test_a_module_added_to_a_frozen_model_is_frozen_too():
+    model = small_model()
+    model.trainable = False
+    model.extra = nn.BatchNorm(2)
+    assert not model.extra.trainable and not model.extra.gamma.requires_grad
+    model.extra(np.random.default_rng(0).standard_normal((4, 2)))
+    assert model.extra.num_batches_tracked.data == 0, "a frozen BatchNorm runs in inference mode"
+
+
+def test_slicing_a_sequential_leaves_the_original_names_alone():
+    model = small_model()
+    tail = model[1:]
+    assert model[3].weight.name == "3.weight" and len(tail) == 3
+    assert [n for n, _ in tail.named_parameters()] == ["0.gamma", "0.beta", "2.weight", "2.bias"]

@@ -106,11 +106,14 @@ def backward_steps(t: Tensor, grad: Any = None, retain_graph: bool = False) -> G
 
 
 def _steps(t: Tensor, grad: np.ndarray, retain_graph: bool, names: dict[int, str]) -> Generator[BackwardStep, None, None]:
-    for index, raw in enumerate(iter_backward(t, grad, retain_graph)):
+    freed: dict[int, Tensor] = {}
+    for index, raw in enumerate(iter_backward(t, grad, retain_graph, freed)):
         tensor, output_grad = raw.tensor, read_only(raw.output_grad)
         if tensor._node is not None:  # a leaf keeps its own `.grad`
             remember_grad(tensor, output_grad)
-        inputs = tuple(names[id(p)] for p in tensor._node.inputs) if tensor._node is not None else ()
+            if id(tensor) in freed:  # the stand-in a released graph shows in `trace` and `draw`
+                remember_grad(freed[id(tensor)], output_grad)
+        inputs = tuple(names[id(p)] for p in raw.inputs)
         yield BackwardStep(
             index=index, op=node_op(tensor), name=names[id(tensor)], tensor=tensor,
             output_grad=output_grad, inputs=inputs,

@@ -31,7 +31,7 @@ from typing import overload
 import numpy as np
 
 from ..engine.function import shape_str
-from ..engine.tensor import Tensor
+from ..engine.tensor import FreedTensor, Tensor
 
 #: The gradient each tensor received in the latest `backward_steps` pass through it, by
 #: `id(tensor)`, next to a weak reference whose callback drops the entry when the tensor dies:
@@ -252,6 +252,6 @@ def trace(t: Tensor) -> Trace:
         inputs = tuple(names[id(p)] for p in tensor._node.inputs) if tensor._node is not None else ()
         rows.append(TraceRow(
             index=row, op=node_op(tensor), name=names[id(tensor)], inputs=inputs, shape=tuple(tensor.shape),
-            dtype=tensor.dtype, value=summarize(tensor.data), grad=summarize(grad), gradient=grad, tensor=tensor,
+            dtype=tensor.dtype, value="(freed)" if isinstance(tensor, FreedTensor) else summarize(tensor.data), grad=summarize(grad), gradient=grad, tensor=tensor,
         ))
     return Trace(rows)

@@ -35,6 +35,14 @@ def detect_anomaly() -> Iterator[None]:
         flags.detect_anomaly = previous
 
 
+def user_stacklevel() -> int:
+    """The `stacklevel` that makes `warnings.warn` (called by our caller) point at user code."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def user_line() -> str:
     """`file:line: code` of the innermost caller outside the minigrad package."""
     frame = sys._getframe(1)

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 
 
 class RawStep(NamedTuple):
-    """One node of the backward pass: the tensor, the gradient arriving, what it sends on."""
+    """One node of the backward pass: the tensor, the gradient arriving, what it sends to which input."""
 
     tensor: Tensor
     output_grad: np.ndarray
     input_grads: tuple[np.ndarray | None, ...]
+    inputs: tuple[Tensor, ...]
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
@@ -49,15 +50,19 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def iter_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> Iterator[RawStep]:
+def iter_backward(root: Tensor, grad: np.ndarray, retain_graph: bool,
+                  freed: dict[int, Tensor] | None = None) -> Iterator[RawStep]:
     """Run reverse mode from `root`, yielding after each node.
 
     A tensor is processed once all of its consumers have sent their gradient, so the gradient it
     sees (and hands to its hooks) is complete. Leaves are nodes too: a leaf's `.grad` changes at
     its own step, never earlier, so a paused pass shows exactly what has been computed.
+    `freed` collects, by id of the real tensor, the `FreedTensor` that stands in for it in the
+    released graph (pass a dict to see them, as the debugger does).
     """
     pending: dict[int, np.ndarray] = {id(root): grad}
     handed_out: set[int] = {id(grad)}  # arrays some `.grad` may already hold: copy before keeping
+    freed = {} if freed is None else freed  # intermediate tensors of released nodes, by id (see Node.release)
     for tensor in reversed(topological_order(root)):
         g = pending.pop(id(tensor), None)
         if g is None:  # nothing flowed here (every path to it sent None)
@@ -72,20 +77,20 @@ def iter_backward(root: Tensor, grad: np.ndarray, retain_graph: bool) -> Iterato
         node = tensor._node
         if node is None:
             _accumulate_leaf(tensor, g, handed_out)
-            yield RawStep(tensor, g, ())
+            yield RawStep(tensor, g, (), ())
             continue
-        input_grads = node.backward(g)
+        inputs, input_grads = node.inputs, node.backward(g)
         if flags.detect_anomaly:
             _check_gradients(node, input_grads)
         if not retain_graph:
-            node.release()
-        for parent, parent_grad in zip(node.inputs, input_grads):
+            node.release(freed)  # replaces node.inputs; gradients still go to the real `inputs`
+        for parent, parent_grad in zip(inputs, input_grads):
             if parent_grad is None:
                 continue
             key = id(parent)
             previous = pending.get(key)
             pending[key] = parent_grad if previous is None else np.asarray(previous + parent_grad)
-        yield RawStep(tensor, g, input_grads)
+        yield RawStep(tensor, g, input_grads, inputs)
 
 
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:

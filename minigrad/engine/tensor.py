@@ -61,9 +61,19 @@ class Node:
             out.append(g)
         return tuple(out)
 
-    def release(self) -> None:
-        """Drop the arrays saved for backward (the graph's structure stays, for error messages)."""
+    def release(self, freed: dict[int, Tensor]) -> None:
+        """Drop the arrays saved for backward and the intermediate inputs' values.
+
+        The graph's shape stays (for the "already freed" error, `trace` and `draw`): each
+        intermediate input is replaced by a `FreedTensor`, shared through `freed` so that a tensor
+        used twice stays one node. Without this, holding on to a loss (`losses.append(loss)`)
+        would keep every activation of its step alive.
+        """
         self.ctx = None
+        for t in self.inputs:
+            if t._node is not None and id(t) not in freed:
+                freed[id(t)] = FreedTensor.of(t)
+        self.inputs = tuple(t if t._node is None else freed[id(t)] for t in self.inputs)
 
 
 class Tensor:
@@ -215,34 +225,34 @@ class Tensor:
 
     # ------------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
-        return apply(ops.Add, self, _operand(other, self))
+        return apply(ops.Add, self, _operand(other, self, ops.Add))
 
     def __radd__(self, other: Any) -> Tensor:
-        return apply(ops.Add, _operand(other, self), self)
+        return apply(ops.Add, _operand(other, self, ops.Add), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return apply(ops.Sub, self, _operand(other, self))
+        return apply(ops.Sub, self, _operand(other, self, ops.Sub))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return apply(ops.Sub, _operand(other, self), self)
+        return apply(ops.Sub, _operand(other, self, ops.Sub), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return apply(ops.Mul, self, _operand(other, self))
+        return apply(ops.Mul, self, _operand(other, self, ops.Mul))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return apply(ops.Mul, _operand(other, self), self)
+        return apply(ops.Mul, _operand(other, self, ops.Mul), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return apply(ops.Div, self, _operand(other, self))
+        return apply(ops.Div, self, _operand(other, self, ops.Div))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return apply(ops.Div, _operand(other, self), self)
+        return apply(ops.Div, _operand(other, self, ops.Div), self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return apply(ops.MatMul, self, _operand(other, self))
+        return apply(ops.MatMul, self, _operand(other, self, ops.MatMul))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return apply(ops.MatMul, _operand(other, self), self)
+        return apply(ops.MatMul, _operand(other, self, ops.MatMul), self)
 
     def __neg__(self) -> Tensor:
         return apply(ops.Neg, self)
@@ -250,6 +260,8 @@ class Tensor:
     def __pow__(self, exponent: float) -> Tensor:
         if isinstance(exponent, Tensor) or not isinstance(exponent, (int, float, np.number)):
             raise TypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}")
+        # A Python number keeps float32 float32 (a NumPy float64 scalar would promote).
+        exponent = int(exponent) if float(exponent).is_integer() else float(exponent)
         return apply(ops.Pow, self, exponent=exponent)
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -292,6 +304,21 @@ class Tensor:
         return apply(ops.Transpose, self, axes=None)
 
 
+class FreedTensor(Tensor):
+    """What a released graph keeps of an intermediate tensor: name, op, shape and dtype, not values.
+
+    Its `data` is a read-only zero-stride placeholder of the right shape and dtype (no memory).
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, tensor: Tensor) -> FreedTensor:
+        ghost = cls._from_op(np.broadcast_to(np.zeros((), tensor.dtype), tensor.shape), tensor._node)
+        ghost._name, ghost._index = tensor._name, tensor._index
+        return ghost
+
+
 def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
     """The dtype rules: a NumPy array keeps its dtype, Python numbers and lists take the default."""
     if isinstance(data, Tensor):
@@ -308,7 +335,7 @@ def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
     return array
 
 
-def _operand(value: Any, like: Tensor) -> Tensor:
+def _operand(value: Any, like: Tensor, op: type[Function]) -> Tensor:
     """The other operand of a binary op as a constant tensor.
 
     A Python number takes the float dtype of the tensor it meets (so float32 stays float32);
@@ -321,7 +348,7 @@ def _operand(value: Any, like: Tensor) -> Tensor:
         return Tensor._from_op(np.asarray(value, dtype=dtype), None)
     if isinstance(value, (np.ndarray, np.generic, list, tuple)):
         return Tensor._from_op(_to_array(value, None) if not isinstance(value, np.ndarray) else value, None)
-    raise TypeError(f"cannot combine a Tensor with {type(value).__name__}")
+    raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(value).__name__}; use a number, an array or a Tensor")
 
 
 def _plain_index(index: Any) -> Any:
@@ -359,9 +386,10 @@ def apply(op: type[Function], *inputs: Tensor, **params: Any) -> Tensor:
     if flags.detect_anomaly:
         problem = describe_nonfinite(np.asarray(out))
         if problem:
+            already = [f"input {i} already held {p}" for i, p in enumerate(map(describe_nonfinite, arrays)) if p]
             raise AnomalyError(
                 f"detect_anomaly: '{op.name}' produced a non-finite output (shape {shape_str(np.shape(out))}: "
-                f"{problem}) from inputs of shapes {', '.join(shape_str(a.shape) for a in arrays)}; "
-                f"at {node.created_at if node else user_line()}"
+                f"{problem}) from inputs of shapes {', '.join(shape_str(a.shape) for a in arrays)}"
+                f"{' (' + '; '.join(already) + ')' if already else ''}; at {node.created_at if node else user_line()}"
             )
     return Tensor._from_op(out, node)

@@ -73,10 +73,13 @@ class GradcheckRow:
         a, n = float(self.analytic[i]), float(self.numeric[i])
         allowed = self.atol + self.rtol * abs(n)
         verdict = "FAILED" if not self.passed else "ok"
+        hint = ""
+        if not self.passed and not self.analytic.any():
+            hint = " (no gradient reached it at all: a detached path, or a forward under no_grad?)"
         return (
             f"{verdict}: {self.label} {tuple(self.shape)}: {self.n_failed} of {self.analytic.size} elements "
             f"out of tolerance; worst at index {i}: analytic {a:.8g}, numeric {n:.8g}, "
-            f"|diff| {abs(a - n):.3g} {'>' if abs(a - n) > allowed else '<='} atol + rtol*|numeric| = {allowed:.3g}"
+            f"|diff| {abs(a - n):.3g} {'>' if abs(a - n) > allowed else '<='} atol + rtol*|numeric| = {allowed:.3g}{hint}"
         )
 
 

@@ -88,8 +88,11 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
         with archive:
             out: dict[str, np.ndarray] = {}
             for key in archive.files:
+                _check_declared_size(archive, key, name)
                 try:
                     value = archive[key]
+                except MemoryError:
+                    raise ValueError(f"load: {name!r}, key {key!r} is too large to load into memory") from None
                 except _READ_ERRORS as e:
                     if "pickle" in str(e).lower():
                         raise ValueError(f"load: {name!r}, key {key!r} holds pickled Python objects (an object array); "
@@ -103,6 +106,31 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
 
 
 # --------------------------------------------------------------------------------- helpers
+def _check_declared_size(archive: Any, key: str, name: str) -> None:
+    """Refuse a member whose .npy header claims more data than the member holds.
+
+    A hostile header (shape (10**12,) over 16 bytes) would otherwise make NumPy allocate terabytes.
+    """
+    member = key + ".npy" if key + ".npy" in archive.zip.namelist() else key
+    stored = archive.zip.getinfo(member).file_size
+    try:
+        with archive.zip.open(member) as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                return  # other versions: NumPy's own reader checks them below
+    except _READ_ERRORS:
+        return  # not a .npy member: the reader below says what it is
+    declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if declared > stored:
+        raise ValueError(f"load: {name!r}, key {key!r} declares shape {tuple(shape)} of {dtype} ({declared} bytes) "
+                         f"but holds only {stored} bytes; the file is corrupt or hostile")
+
+
+
 def _checked_items(state_dict: Mapping[str, Any]) -> list[tuple[str, Any]]:
     items = list(state_dict.items())
     bad = [key for key, _ in items if not isinstance(key, str)]
@@ -112,7 +140,18 @@ def _checked_items(state_dict: Mapping[str, Any]) -> list[tuple[str, Any]]:
     if nul:
         # A zip member name ends at the first NUL byte: the key would come back cut short.
         raise ValueError(f"save: keys cannot contain a NUL character: {', '.join(map(repr, nul))}")
+    unencodable = [key for key, _ in items if not _utf8_encodable(key)]
+    if unencodable:  # zip member names are UTF-8; a lone surrogate cannot be written
+        raise ValueError(f"save: keys must be valid Unicode text, got {', '.join(map(repr, unencodable))}")
     return items
+
+
+def _utf8_encodable(key: str) -> bool:
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _as_array(key: str, value: Any) -> np.ndarray:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.anomaly import user_stacklevel
 from ..engine.dtypes import get_default_dtype
 from ..engine.function import normalize_axes, shape_str
 from ..engine.tensor import Tensor, apply
@@ -66,6 +67,8 @@ class BatchNorm(Module):
             raise ValueError(f"BatchNorm: num_features must be a positive int, got {num_features!r}")
         preset = CONVENTIONS[convention]
         momentum = preset.momentum if momentum is None else momentum
+        if isinstance(momentum, (np.floating, np.integer)):
+            momentum = float(momentum)
         if momentum != "cumulative" and not (isinstance(momentum, (int, float)) and 0.0 <= momentum <= 1.0):
             raise ValueError(f"BatchNorm: momentum is the fraction of the moving value kept, a number in [0, 1] "
                              f"or 'cumulative'; got {momentum!r}")
@@ -131,7 +134,7 @@ class BatchNorm(Module):
             f"BatchNorm: only one value per channel in this training batch (input shape {shape_str(shape)}): "
             "its variance is 0, so x - mean = 0 and every output equals beta; the moving variance is fed 0 "
             "(Keras does the same). Use a larger batch, or eval() mode.",
-            UserWarning, stacklevel=4,  # _single_value <- forward <- Module.__call__ <- the caller
+            UserWarning, stacklevel=user_stacklevel(),  # the user's line, however deep the layer sits
         )
 
     def _update_moving_statistics(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:

@@ -26,7 +26,11 @@ class Sequential(Module):
     def __getitem__(self, index: int | slice) -> Module:
         modules = list(self._modules.values())
         if isinstance(index, slice):
-            return Sequential(*modules[index])
+            part = Sequential()
+            # Filled directly: registering through setattr would rename the shared parameters
+            # after their place in the slice, and the original model would show wrong names.
+            part._modules.update((str(i), m) for i, m in enumerate(modules[index]))
+            return part
         try:
             return modules[index]
         except IndexError:

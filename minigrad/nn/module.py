@@ -13,6 +13,25 @@ from ..engine.tensor import Tensor
 from .parameter import Parameter
 
 
+def _cast_problem(array: np.ndarray, dtype: np.dtype) -> str | None:
+    """Why `array` cannot become `dtype` without changing its values (None if it can)."""
+    if array.dtype.kind not in "biuf":
+        return f"checkpoint has non-numeric dtype {array.dtype}"
+    if dtype.kind in "iu" and array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or not np.array_equal(array, np.round(array)):
+            return f"checkpoint holds non-integer values for an {dtype} tensor"
+    if dtype.kind in "iu" and array.size:
+        info = np.iinfo(dtype)
+        if array.min() < info.min or array.max() > info.max:
+            return f"checkpoint values do not fit in {dtype}"
+    if dtype.kind == "f" and array.size:
+        with np.errstate(over="ignore"):
+            overflows = np.isfinite(array) & ~np.isfinite(array.astype(dtype))
+        if overflows.any():
+            return f"checkpoint values overflow {dtype}"
+    return None
+
+
 class IncompatibleKeys(NamedTuple):
     """What `load_state_dict(strict=False)` skipped."""
 
@@ -57,6 +76,8 @@ class Module:
                 value.requires_grad = False
             self._parameters[name] = value
         elif isinstance(value, Module):
+            if not self._trainable:  # a frozen model freezes what is added to it
+                value.trainable = False
             self._modules[name] = value
             for sub, tensor in value._named_tensors():
                 tensor.name = f"{name}.{sub}"
@@ -172,27 +193,29 @@ class Module:
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         problems = []
-        arrays = {}
+        converted = {}  # every value in its target dtype, before anything is written
         for key, tensor in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
             array = np.asarray(value.data if isinstance(value, Tensor) else value)
             if array.shape != tensor.shape:
-                problems.append(f"{key}: checkpoint has shape {shape_str(array.shape)}, the module has {shape_str(tensor.shape)}")
-            elif array.dtype.kind not in "biuf":
-                problems.append(f"{key}: checkpoint has non-numeric dtype {array.dtype}")
-            else:
-                arrays[key] = array
+                problems.append(f"shape mismatch: {key}: checkpoint has shape {shape_str(array.shape)}, the module has {shape_str(tensor.shape)}")
+                continue
+            problem = _cast_problem(array, tensor.dtype)
+            if problem:
+                problems.append(f"bad value: {key}: {problem}")
+                continue
+            converted[key] = array.astype(tensor.dtype)
         if problems or (strict and (missing or unexpected)):
             lines = [f"load_state_dict: cannot load into {type(self).__name__}; nothing was changed."]
             if strict and missing:
                 lines.append(f"missing keys: {', '.join(missing)}")
             if strict and unexpected:
                 lines.append(f"unexpected keys: {', '.join(unexpected)}")
-            lines += [f"shape mismatch: {p}" for p in problems]
+            lines += problems
             raise ValueError("\n  ".join(lines))
-        for key, array in arrays.items():
+        for key, array in converted.items():
             own[key].data[...] = array  # in place: the live array (and anything viewing it) stays
         return IncompatibleKeys(missing, unexpected)
 
