@@ -272,3 +272,18 @@ def test_slicing_a_sequential_leaves_the_original_names_alone():
     tail = model[1:]
     assert model[3].weight.name == "3.weight" and len(tail) == 3
     assert [n for n, _ in tail.named_parameters()] == ["0.gamma", "0.beta", "2.weight", "2.bias"]
+
+
+def test_mse_is_one_fused_op_with_gradients_for_both_arguments():
+    rng = np.random.default_rng(0)
+    pred, target = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    loss = nn.mse_loss(mg.tensor(pred, requires_grad=True), target)
+    assert loss.op == "mse_loss"
+    report = mg.gradcheck(lambda p, t: nn.mse_loss(p, t), [pred, target])
+    assert report, str(report)
+    assert np.allclose(report["input 1"].analytic, -2 * (pred - target) / pred.size)  # d/dtarget by hand
+
+
+def test_mse_of_nothing_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"mse_loss: cannot average over an empty prediction of shape \(0, 3\)"):
+        nn.mse_loss(mg.tensor(np.zeros((0, 3))), np.zeros((0, 3)))

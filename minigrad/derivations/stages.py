@@ -51,7 +51,7 @@ Overrides = Mapping[str, Callable[..., Any]]
 #: Expected error ranges (cs231n style), written next to the comparisons that use them.
 EXPECT_STAGE = "~1e-8 or below"          # a right local backward vs central differences, h=1e-6
 EXPECT_EXACT = "~1e-12 or below"         # two analytic gradients that differ only by rounding
-EXPECT_NUMERIC = "~1e-7 or below"        # a whole layer vs central differences
+EXPECT_NUMERIC = "~1e-7 or below"        # a whole layer vs central differences (passes up to gradcheck's tolerance)
 EXPECT_WRONG = "1e-2 or above"           # what a wrong gradient looks like
 
 
@@ -392,7 +392,9 @@ class Derivation:
                                     atol=1e-10, rtol=1e-8, expected=EXPECT_EXACT, names=("staged", label)))
             numeric = self.numeric_gradients({k: cache[k] for k in (*self.inputs, *self.constants)}, dout, staged)
             rows.append(compare(("end to end", f"{staged_name} vs numeric", "central differences of the whole forward"),
-                                labels, staged, numeric, atol=1e-7, rtol=1e-5, expected=EXPECT_NUMERIC,
+                                # mg.gradcheck's tolerances: central differences of a whole, possibly
+                                # ill-conditioned layer (tiny variance, large offset) carry ~1e-5 noise
+                                labels, staged, numeric, atol=1e-5, rtol=1e-3, expected=EXPECT_NUMERIC,
                                 names=("staged", "numeric")))
         if overrides:
             notes.append(f"your local backward replaces stage(s) {', '.join(overrides)} in the stage rows and in the "

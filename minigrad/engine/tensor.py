@@ -225,34 +225,34 @@ class Tensor:
 
     # ------------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
-        return apply(ops.Add, self, _operand(other, self, ops.Add))
+        return apply(ops.Add, self, as_operand(other, self, ops.Add))
 
     def __radd__(self, other: Any) -> Tensor:
-        return apply(ops.Add, _operand(other, self, ops.Add), self)
+        return apply(ops.Add, as_operand(other, self, ops.Add), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return apply(ops.Sub, self, _operand(other, self, ops.Sub))
+        return apply(ops.Sub, self, as_operand(other, self, ops.Sub))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return apply(ops.Sub, _operand(other, self, ops.Sub), self)
+        return apply(ops.Sub, as_operand(other, self, ops.Sub), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return apply(ops.Mul, self, _operand(other, self, ops.Mul))
+        return apply(ops.Mul, self, as_operand(other, self, ops.Mul))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return apply(ops.Mul, _operand(other, self, ops.Mul), self)
+        return apply(ops.Mul, as_operand(other, self, ops.Mul), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return apply(ops.Div, self, _operand(other, self, ops.Div))
+        return apply(ops.Div, self, as_operand(other, self, ops.Div))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return apply(ops.Div, _operand(other, self, ops.Div), self)
+        return apply(ops.Div, as_operand(other, self, ops.Div), self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return apply(ops.MatMul, self, _operand(other, self, ops.MatMul))
+        return apply(ops.MatMul, self, as_operand(other, self, ops.MatMul))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return apply(ops.MatMul, _operand(other, self, ops.MatMul), self)
+        return apply(ops.MatMul, as_operand(other, self, ops.MatMul), self)
 
     def __neg__(self) -> Tensor:
         return apply(ops.Neg, self)
@@ -335,8 +335,8 @@ def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
     return array
 
 
-def _operand(value: Any, like: Tensor, op: type[Function]) -> Tensor:
-    """The other operand of a binary op as a constant tensor.
+def as_operand(value: Any, like: Tensor, op: type[Function]) -> Tensor:
+    """The other operand of a binary `op` as a tensor (a constant unless it already is a Tensor).
 
     A Python number takes the float dtype of the tensor it meets (so float32 stays float32);
     arrays keep their own dtype and follow NumPy's promotion.
@@ -378,9 +378,10 @@ def apply(op: type[Function], *inputs: Tensor, **params: Any) -> Tensor:
         except ValueError:
             raise ValueError(f"{op.name}: cannot broadcast {shape_str(arrays[0].shape)} with {shape_str(arrays[1].shape)}") from None
     ctx = Context()
-    record = flags.grad_enabled and any(t.requires_grad for t in inputs)
+    needs = tuple([t.requires_grad for t in inputs])  # a list comprehension: no generator per call
+    record = flags.grad_enabled and True in needs
     if record:
-        ctx.needs_input_grad = tuple(t.requires_grad for t in inputs)
+        ctx.needs_input_grad = needs
     out = op.forward(ctx, *arrays, **params)
     node = Node(op, inputs, ctx) if record else None
     if flags.detect_anomaly:

@@ -108,10 +108,9 @@ class BatchNorm(Module):
         n = x.size // self.num_features
         if n == 1:
             self._single_value(x.shape)
-        mean = x.data.mean(axis=axes, keepdims=True)
-        var = x.data.var(axis=axes, keepdims=True)
-        out = apply(BatchNormTrain, x, gamma, beta, mean=mean, var=var, axes=axes, eps=self.eps)
-        self._update_moving_statistics(mean.reshape(-1), var.reshape(-1), n)
+        stats: dict[str, np.ndarray] = {}  # the op fills in the batch mean and variance it used
+        out = apply(BatchNormTrain, x, gamma, beta, axes=axes, eps=self.eps, stats=stats)
+        self._update_moving_statistics(stats["mean"].reshape(-1), stats["var"].reshape(-1), n)
         return out
 
     def _layout(self, shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -138,15 +137,16 @@ class BatchNorm(Module):
         )
 
     def _update_moving_statistics(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
-        self.last_batch_mean, self.last_batch_variance = mean, var
-        self.num_batches_tracked.data[...] += 1  # in place: stays a 0-d int64 array
-        if self.momentum == "cumulative":
-            keep = 1.0 - 1.0 / float(self.num_batches_tracked.data)
-        else:
-            keep = float(self.momentum)
+        # Runs at every training forward (16,000 times in one gradcheck): reach the attributes and
+        # buffers directly, not through Module.__setattr__/__getattr__, which search every registry.
+        state, buffers = self.__dict__, self._buffers
+        state["last_batch_mean"], state["last_batch_variance"] = mean, var
+        tracked = buffers["num_batches_tracked"].data
+        tracked[...] += 1  # in place: stays a 0-d int64 array
+        keep = 1.0 - 1.0 / float(tracked) if self.momentum == "cumulative" else float(self.momentum)
         fed_var = var * (n / (n - 1)) if self._preset.unbiased_moving_variance else var
-        for buffer, batch_stat in ((self.moving_mean, mean), (self.moving_variance, fed_var)):
-            moving = buffer.data
+        for name, batch_stat in (("moving_mean", mean), ("moving_variance", fed_var)):
+            moving = buffers[name].data
             moving *= keep  # in place: the buffer keeps its identity (and dtype)
             moving += (1.0 - keep) * batch_stat
 

@@ -2,10 +2,11 @@
 
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .linalg import Linear, MatMul
+from .loss import MSE
 from .normalization import BatchNormEval, BatchNormTrain
 from .reduce import Mean, Sum, Var
 from .shape import GetItem, Reshape, Transpose
 from .unary import Exp, Log, ReLU, Sqrt
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Linear", "BatchNormTrain", "BatchNormEval", "Sum", "Mean", "Var",
+__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Linear", "MSE", "BatchNormTrain", "BatchNormEval", "Sum", "Mean", "Var",
            "Exp", "Log", "Sqrt", "ReLU", "Reshape", "Transpose", "GetItem"]

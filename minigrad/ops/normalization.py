@@ -1,8 +1,9 @@
 """Batch normalisation as two fused ops: training mode (batch statistics) and inference mode.
 
 Shapes: the statistics have one value per channel; `axes` are the reduced axes (every axis but
-the channel axis). `gamma` and `beta` have shape (C,); `mean` and `var` arrive already shaped to
-broadcast against x (e.g. (1, C) for (N, C) input, (1, 1, 1, C) for NHWC, (1, C, 1, 1) for NCHW).
+the channel axis). `gamma` and `beta` have shape (C,); `mean` and `var` (computed by the training op
+itself, given to the inference op) are shaped to broadcast against x (e.g. (1, C) for (N, C) input,
+(1, 1, 1, C) for NHWC, (1, C, 1, 1) for NCHW).
 """
 
 from __future__ import annotations
@@ -31,28 +32,50 @@ class BatchNormTrain(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
-                mean: np.ndarray, var: np.ndarray, axes: tuple[int, ...], eps: float) -> np.ndarray:
-        gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
+                axes: tuple[int, ...], eps: float, stats: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Computes the batch statistics itself (x - mean once); `stats`, if given, receives
+        `"mean"` and `"var"` (biased), shaped to broadcast against x, for the moving averages."""
+        mean = x.mean(axis=axes, keepdims=True)
+        xhat = x - mean                          # becomes xhat in place below
+        out = np.square(xhat)                    # scratch for the variance, then the output
+        var = out.mean(axis=axes, keepdims=True)
         ivar = 1.0 / np.sqrt(var + eps)
-        xhat = (x - mean) * ivar
-        ctx.xhat, ctx.ivar, ctx.gamma, ctx.axes = xhat, ivar, gamma, axes
-        out = xhat * gamma
+        xhat *= ivar
+        gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
+        np.multiply(xhat, gamma, out=out)
         out += beta
+        if stats is not None:
+            stats["mean"], stats["var"] = mean, var
+        # Save x, not xhat: x is this node's input, which the graph keeps alive anyway, so backward
+        # recomputes xhat instead of holding a second full-size array until it runs.
+        ctx.x, ctx.mean, ctx.ivar, ctx.gamma, ctx.axes = x, mean, ivar, gamma, axes
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        xhat, axes = ctx.xhat, ctx.axes
-        n = xhat.size // ctx.ivar.size
+        axes, ivar = ctx.axes, ctx.ivar
+        xhat = ctx.x - ctx.mean                  # the forward's xhat, bit for bit
+        xhat *= ivar
+        n = xhat.size // ivar.size
         dbeta = grad.sum(axis=axes, keepdims=True)
-        dgamma = (grad * xhat).sum(axis=axes, keepdims=True)
+        dgamma = _sum_of_products(grad, xhat, axes)
         dx = None
         if ctx.needs_input_grad[0]:
-            dx = grad * n
-            dx -= dbeta
-            dx -= xhat * dgamma
-            dx *= ctx.gamma * ctx.ivar / n
+            # dx = gamma * ivar / N * (N * dy - dbeta - xhat * dgamma), rearranged to work in
+            # xhat's buffer:  dx = gamma * ivar * (dy - (xhat * dgamma + dbeta) / N)
+            dx = xhat
+            dx *= dgamma * (-1.0 / n)
+            dx -= dbeta * (1.0 / n)
+            dx += grad
+            dx *= ctx.gamma * ivar
         return dx, dgamma.reshape(-1), dbeta.reshape(-1)
+
+
+def _sum_of_products(a: np.ndarray, b: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """sum(a * b) over `axes`, keepdims, without materialising a * b (einsum)."""
+    index = list(range(a.ndim))
+    kept = [i for i in index if i not in axes]
+    return np.einsum(a, index, b, index, kept).reshape([1 if i in axes else n for i, n in enumerate(a.shape)])
 
 
 class BatchNormEval(Function):
