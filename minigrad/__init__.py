@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from .engine.allocator import tune_malloc
 from .engine.anomaly import AnomalyError, detect_anomaly
 from .engine.dtypes import get_default_dtype, set_default_dtype
 from .engine.function import Context, Function
@@ -20,6 +21,9 @@ from .io import load, save
 from . import debug, derivations, nn, optim, plot  # noqa: E402  (subpackages: `mg.nn` etc.; plot imports matplotlib lazily)
 
 __version__ = "0.1.0"
+
+# Reuse freed activation memory across training steps (see engine/allocator.py for why and how to opt out).
+tune_malloc()
 
 __all__ = [
     "Tensor", "tensor", "apply", "Function", "Context", "no_grad", "enable_grad", "is_grad_enabled",

@@ -304,6 +304,9 @@ class Tensor:
         return apply(ops.Transpose, self, axes=None)
 
 
+_ZERO_BYTES = bytes(16)  # backs every FreedTensor placeholder (all strides 0: one element, read-only)
+
+
 class FreedTensor(Tensor):
     """What a released graph keeps of an intermediate tensor: name, op, shape and dtype, not values.
 
@@ -314,7 +317,9 @@ class FreedTensor(Tensor):
 
     @classmethod
     def of(cls, tensor: Tensor) -> FreedTensor:
-        ghost = cls._from_op(np.broadcast_to(np.zeros((), tensor.dtype), tensor.shape), tensor._node)
+        shape = tensor.data.shape
+        placeholder = np.ndarray(shape, dtype=tensor.data.dtype, buffer=_ZERO_BYTES, strides=(0,) * len(shape))
+        ghost = cls._from_op(placeholder, tensor._node)
         ghost._name, ghost._index = tensor._name, tensor._index
         return ghost
 

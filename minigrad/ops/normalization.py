@@ -36,13 +36,12 @@ class BatchNormTrain(Function):
         """Computes the batch statistics itself (x - mean once); `stats`, if given, receives
         `"mean"` and `"var"` (biased), shaped to broadcast against x, for the moving averages."""
         mean = x.mean(axis=axes, keepdims=True)
-        xhat = x - mean                          # becomes xhat in place below
-        out = np.square(xhat)                    # scratch for the variance, then the output
+        centered = x - mean
+        out = np.square(centered)                # scratch for the variance, then the output
         var = out.mean(axis=axes, keepdims=True)
         ivar = 1.0 / np.sqrt(var + eps)
-        xhat *= ivar
         gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
-        np.multiply(xhat, gamma, out=out)
+        np.multiply(centered, gamma * ivar, out=out)  # gamma * xhat, ivar folded into one per-channel scale
         out += beta
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
@@ -54,7 +53,7 @@ class BatchNormTrain(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         axes, ivar = ctx.axes, ctx.ivar
-        xhat = ctx.x - ctx.mean                  # the forward's xhat, bit for bit
+        xhat = ctx.x - ctx.mean                  # recomputed: cheaper than keeping a full-size array
         xhat *= ivar
         n = xhat.size // ivar.size
         dbeta = grad.sum(axis=axes, keepdims=True)

@@ -51,9 +51,10 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        ctx.positive = x > 0
-        return np.maximum(x, 0)  # not x * mask: that gives -0.0 for negative inputs
+        out = np.maximum(x, 0)  # not x * (x > 0): that gives -0.0 for negative inputs
+        ctx.out = out  # out > 0 exactly where x > 0; the next op keeps `out` alive anyway
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        return grad * ctx.positive
+        return grad * (ctx.out > 0)
