@@ -36,12 +36,11 @@ class BatchNormTrain(Function):
         """Computes the batch statistics itself (x - mean once); `stats`, if given, receives
         `"mean"` and `"var"` (biased), shaped to broadcast against x, for the moving averages."""
         mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        out = np.square(centered)                # scratch for the variance, then the output
-        var = out.mean(axis=axes, keepdims=True)
+        out = x - mean                           # becomes the output in place
+        var = _sum_of_products(out, out, axes) / (out.size // mean.size)  # biased; no squared temporary
         ivar = 1.0 / np.sqrt(var + eps)
         gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
-        np.multiply(centered, gamma * ivar, out=out)  # gamma * xhat, ivar folded into one per-channel scale
+        out *= gamma * ivar                      # gamma * xhat, ivar folded into one per-channel scale
         out += beta
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
@@ -53,17 +52,16 @@ class BatchNormTrain(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         axes, ivar = ctx.axes, ctx.ivar
-        xhat = ctx.x - ctx.mean                  # recomputed: cheaper than keeping a full-size array
-        xhat *= ivar
-        n = xhat.size // ivar.size
+        centered = ctx.x - ctx.mean              # recomputed: cheaper than keeping a full-size array
+        n = centered.size // ivar.size
         dbeta = grad.sum(axis=axes, keepdims=True)
-        dgamma = _sum_of_products(grad, xhat, axes)
+        dgamma = _sum_of_products(grad, centered, axes) * ivar  # sum(dy * xhat), xhat = centered * ivar
         dx = None
         if ctx.needs_input_grad[0]:
             # dx = gamma * ivar / N * (N * dy - dbeta - xhat * dgamma), rearranged to work in
-            # xhat's buffer:  dx = gamma * ivar * (dy - (xhat * dgamma + dbeta) / N)
-            dx = xhat
-            dx *= dgamma * (-1.0 / n)
+            # centered's buffer:  dx = gamma * ivar * (dy - (centered * ivar * dgamma + dbeta) / N)
+            dx = centered
+            dx *= dgamma * ivar * (-1.0 / n)
             dx -= dbeta * (1.0 / n)
             dx += grad
             dx *= ctx.gamma * ivar
