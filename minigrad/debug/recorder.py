@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.hooks import RemovableHandle
-from .tracing import text_table
+from ..tables import text_table
 
 
 def _is_batchnorm(module: Any) -> bool:

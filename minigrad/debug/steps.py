@@ -26,7 +26,8 @@ import numpy as np
 from ..engine.function import shape_str
 from ..engine.graph import iter_backward
 from ..engine.tensor import Tensor
-from .tracing import LEAF, graph_nodes, html_table, node_op, read_only, remember_grad, short_names, summarize
+from ..tables import html_table
+from .tracing import LEAF, graph_nodes, node_op, read_only, remember_grad, short_names, summarize
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ received (weakly: it dies with the tensor), and the trace shows the latest one.
 
 from __future__ import annotations
 
-import html
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ import numpy as np
 
 from ..engine.function import shape_str
 from ..engine.tensor import FreedTensor, Tensor
+from ..tables import html_table, text_table
 
 #: The gradient each tensor received in the latest `backward_steps` pass through it, by
 #: `id(tensor)`, next to a weak reference whose callback drops the entry when the tensor dies:
@@ -142,29 +142,6 @@ def known_grad(tensor: Tensor) -> np.ndarray | None:
     return entry[1] if entry is not None and entry[0]() is tensor else None
 
 
-# ---------------------------------------------------------------------------------- tables
-def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = (0,)) -> str:
-    """Columns padded to their widest cell; columns whose index is in `right` right-aligned."""
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
-
-    def line(cells: Sequence[str]) -> str:
-        out = [str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths))]
-        return "  ".join(out).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
-
-
-def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "") -> str:
-    """A plain HTML table (escaped), monospace, as notebooks render it."""
-    cap = f"<caption style='text-align:left'>{html.escape(caption)}</caption>" if caption else ""
-    head = "".join(f"<th style='text-align:left'>{html.escape(str(h))}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
-    )
-    return (f"<table style='font-family:monospace'>{cap}<thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
-
-
 # ------------------------------------------------------------------------------------ trace
 @dataclass(frozen=True)
 class TraceRow:
@@ -226,7 +203,7 @@ class Trace(Sequence[TraceRow]):
         return [row.name for row in self._rows]
 
     def __str__(self) -> str:
-        return text_table(self.HEADER, [row.cells() for row in self._rows])
+        return text_table(self.HEADER, [row.cells() for row in self._rows], right=(0,))  # the row number
 
     def __repr__(self) -> str:
         return str(self)

@@ -1,4 +1,5 @@
-"""Derivations written stage by stage, each stage checked on its own (see `stages.py`).
+"""Derivations written stage by stage, each stage checked on its own (see `stages.py`; the
+checks' numeric gradients are in `numeric.py`, their results in `report.py`).
 
 - `minigrad.derivations.batchnorm`: BatchNorm's nine training-mode stages and the inference-mode
   derivation; `check_stages(x, gamma, beta, mode="train"|"eval")`.
@@ -7,6 +8,7 @@
 """
 
 from . import batchnorm, dense_relu_mse, seed004
-from .stages import CheckRow, Derivation, DerivationReport, Stage
+from .report import CheckRow, DerivationReport
+from .stages import Derivation, Stage
 
 __all__ = ["Stage", "Derivation", "DerivationReport", "CheckRow", "batchnorm", "dense_relu_mse", "seed004"]

@@ -40,7 +40,8 @@ from ..engine.function import shape_str
 from ..engine.tensor import Tensor
 from ..nn.batchnorm import BatchNorm
 from ..nn.functional import batch_norm_composed
-from .stages import EXPECT_EXACT, EXPECT_WRONG, Derivation, DerivationReport, Overrides, Stage, compare
+from .report import EXPECT_EXACT, EXPECT_WRONG, DerivationReport, compare
+from .stages import Derivation, Overrides, Stage
 
 Grads = tuple[np.ndarray, np.ndarray, np.ndarray]
 

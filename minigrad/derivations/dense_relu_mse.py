@@ -24,7 +24,8 @@ from ..engine.tensor import Tensor
 from ..nn.activation import ReLU
 from ..nn.dense import Dense
 from ..nn.loss import mse_loss
-from .stages import Derivation, DerivationReport, Overrides, Stage
+from .report import DerivationReport
+from .stages import Derivation, Overrides, Stage
 
 Grads = tuple[np.ndarray, np.ndarray, np.ndarray]
 

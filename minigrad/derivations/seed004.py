@@ -33,9 +33,10 @@ import numpy as np
 
 from ..engine.tensor import Tensor
 from ..nn.batchnorm import BatchNorm
+from ..tables import text_table
 from . import batchnorm as bn
-from .stages import (EXPECT_EXACT, EXPECT_NUMERIC, EXPECT_WRONG, CheckRow, central_differences, closer, compare,
-                     format_number, format_table)
+from .numeric import central_differences, closer
+from .report import EXPECT_EXACT, EXPECT_NUMERIC, EXPECT_WRONG, CheckRow, compare, format_number
 
 #: The small single-neuron example (the seed's experiment used a one-neuron layer).
 EXAMPLE_X = np.array([[1.0], [2.0], [3.0], [4.0]])
@@ -167,7 +168,7 @@ class Explanation:
                 out.append(f"   source: {claim.source}")
             cells = [(r.name, r.expected, format_number(r.max_abs_error), format_number(r.max_rel_error), _verdict(r))
                      for r in claim.rows]
-            table = format_table(("comparison", "expected", "max abs err", "max rel err", "result"), cells)
+            table = text_table(("comparison", "expected", "max abs err", "max rel err", "result"), cells)
             out += ["   " + line for line in table.splitlines()]
         out += ["", "How to fix the naive code:"] + [f"  - {f}" for f in self.fix]
         return "\n".join(out)

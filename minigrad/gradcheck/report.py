@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..tables import text_table
+
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = 1e-8) -> np.ndarray:
     """Element-wise |a - n| / max(|a| + |n|, floor), cs231n's measure.
@@ -117,12 +119,9 @@ class GradcheckReport:
             n = f"{float(row.numeric[i]):.6g}" if row.analytic.size else "-"
             result = "ok" if row.passed else f"FAIL ({row.n_failed}/{row.analytic.size})"
             lines.append((row.label, str(tuple(row.shape)), f"{row.max_abs_error:.2e}", f"{row.max_rel_error:.2e}", str(i), a, n, result))
-        widths = [max(len(str(c)) for c in col) for col in zip(header, *lines)]
-        fmt = "  ".join(f"{{:<{w}}}" for w in widths)
         verdict = "PASSED" if self.passed else "FAILED"
         out = [f"gradcheck {verdict} (eps={self.eps:g}, pass when |analytic - numeric| <= {self.atol:g} + {self.rtol:g}*|numeric|)",
-               fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-        out += [fmt.format(*line) for line in lines]
+               text_table(header, lines)]
         out += [row.diagnosis() for row in self.failures()]
         return "\n".join(out)
 
