@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -45,7 +46,9 @@ def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT_S):
     previous = os.environ.get("MPLBACKEND")
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     try:
-        client.execute()
+        # The kernel process's own stderr carries only its start-up log (e.g. a warning per lesson
+        # about local TCP transport); cell output, errors included, arrives through the notebook.
+        client.execute(stderr=subprocess.DEVNULL)
     finally:
         if previous is None:
             os.environ.pop("MPLBACKEND", None)
