@@ -45,9 +45,10 @@ def gradcheck(
         arrays.append(as_float64(value))
 
     with _module_in_float64(fn) as (parameters, restore_buffers):
-        leaves = [Tensor(a, requires_grad=True, name=f"input {i}") for i, a in enumerate(arrays)]
-        for leaf, array in zip(leaves, arrays):
-            leaf.data = array  # share memory: the numeric pass perturbs `arrays` in place
+        # Leaves share memory with `arrays` (no copy): the numeric pass perturbs `arrays` in place.
+        leaves = [Tensor._from_op(a, None) for a in arrays]
+        for i, leaf in enumerate(leaves):
+            leaf.requires_grad, leaf.name = True, f"input {i}"
         param_tensors = [p for _, p in parameters]
         for p in param_tensors:
             p.grad = None
