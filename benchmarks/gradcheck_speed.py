@@ -41,9 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = statistics.median(s for s, _ in runs)
     passed = all(p for _, p in runs)
     verdict = "PASS" if seconds < TARGET_S else "MISS"
-    print(f"mg.gradcheck(BatchNorm(64), {SHAPE} input): median {seconds:.2f} s over {len(runs)} runs "
-          f"({', '.join(f'{s:.2f}' for s, _ in runs)}), report {'passed' if passed else 'FAILED'}; "
-          f"{verdict} (target < {TARGET_S:g} s)")
+    print(
+        f"mg.gradcheck(BatchNorm(64), {SHAPE} input): median {seconds:.2f} s over {len(runs)} runs "
+        f"({', '.join(f'{s:.2f}' for s, _ in runs)}), report {'passed' if passed else 'FAILED'}; "
+        f"{verdict} (target < {TARGET_S:g} s)"
+    )
     return 0 if passed else 1
 
 

@@ -185,22 +185,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(ts.machine_info())
     tiny = alternated_times(TINY, args.rounds)
     (mg_tiny, _), (np_tiny, _) = tiny["minigrad"], tiny["numpy"]
-    print(f"\ntiny ({TINY}): minigrad {mg_tiny * 1e6:.0f} us, numpy {np_tiny * 1e6:.0f} us per step "
-          f"-> framework overhead about {(mg_tiny - np_tiny) * 1e6:.0f} us per step")
+    print(
+        f"\ntiny ({TINY}): minigrad {mg_tiny * 1e6:.0f} us, numpy {np_tiny * 1e6:.0f} us per step "
+        f"-> framework overhead about {(mg_tiny - np_tiny) * 1e6:.0f} us per step"
+    )
     for name in args.sizes:
         size = ts.SIZES[name]
         t = alternated_times(size, args.rounds)
         (mg_s, mg_faults), (np_s, np_faults) = t["minigrad"], t["numpy"]
         steps = args.steps or max(3, int(2.0 / max(mg_s * 2, 1e-6)))
         total, rows = profile_places(size, steps)
-        print(f"\n== {name} ({size}): minigrad {mg_s * 1e3:.3f} ms ({mg_faults:.0f} page faults/step), "
-              f"numpy {np_s * 1e3:.3f} ms ({np_faults:.0f} page faults/step), ratio {mg_s / np_s:.2f}; "
-              f"under cProfile {total:.3f} ms/step over {steps} steps")
+        print(
+            f"\n== {name} ({size}): minigrad {mg_s * 1e3:.3f} ms ({mg_faults:.0f} page faults/step), "
+            f"numpy {np_s * 1e3:.3f} ms ({np_faults:.0f} page faults/step), ratio {mg_s / np_s:.2f}; "
+            f"under cProfile {total:.3f} ms/step over {steps} steps"
+        )
         for label, ms in rows:
             print(f"  {label:50s} {ms:9.3f} ms  {100 * ms / total:5.1f} %")
     if args.memory:
-        print("\n== memory of one large minigrad step (MiB above the resting state; the resting state holds "
-              "the previous gradients, which zero_grad() frees first)")
+        print(
+            "\n== memory of one large minigrad step (MiB above the resting state; the resting state holds "
+            "the previous gradients, which zero_grad() frees first)"
+        )
         for event, before, peak in memory_timeline(ts.SIZES["large"]):
             print(f"  {event:28s} live before {before:7.1f}   peak during {peak:7.1f}")
     return 0

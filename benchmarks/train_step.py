@@ -121,11 +121,16 @@ def make_problem(size: Size, seed: int = 0) -> Problem:
 
     h = size.hidden
     weights = {
-        "W1": glorot(size.n_in, h), "b1": np.zeros(h, np.float32),
-        "gamma1": np.ones(h, np.float32), "beta1": np.zeros(h, np.float32),
-        "W2": glorot(h, h), "b2": np.zeros(h, np.float32),
-        "gamma2": np.ones(h, np.float32), "beta2": np.zeros(h, np.float32),
-        "W3": glorot(h, size.n_out), "b3": np.zeros(size.n_out, np.float32),
+        "W1": glorot(size.n_in, h),
+        "b1": np.zeros(h, np.float32),
+        "gamma1": np.ones(h, np.float32),
+        "beta1": np.zeros(h, np.float32),
+        "W2": glorot(h, h),
+        "b2": np.zeros(h, np.float32),
+        "gamma2": np.ones(h, np.float32),
+        "beta2": np.zeros(h, np.float32),
+        "W3": glorot(h, size.n_out),
+        "b3": np.zeros(size.n_out, np.float32),
     }
     x = rng.standard_normal((size.batch, size.n_in)).astype(np.float32)
     y = rng.standard_normal((size.batch, size.n_out)).astype(np.float32)
@@ -138,11 +143,22 @@ def make_problem(size: Size, seed: int = 0) -> Problem:
 # arrays in the shared layout.
 
 #: minigrad state-dict keys of the shared names (Sequential children "0".."6").
-_MG_KEYS = {"W1": "0.weight", "b1": "0.bias", "gamma1": "1.gamma", "beta1": "1.beta",
-            "W2": "3.weight", "b2": "3.bias", "gamma2": "4.gamma", "beta2": "4.beta",
-            "W3": "6.weight", "b3": "6.bias",
-            "moving_mean1": "1.moving_mean", "moving_variance1": "1.moving_variance",
-            "moving_mean2": "4.moving_mean", "moving_variance2": "4.moving_variance"}
+_MG_KEYS = {
+    "W1": "0.weight",
+    "b1": "0.bias",
+    "gamma1": "1.gamma",
+    "beta1": "1.beta",
+    "W2": "3.weight",
+    "b2": "3.bias",
+    "gamma2": "4.gamma",
+    "beta2": "4.beta",
+    "W3": "6.weight",
+    "b3": "6.bias",
+    "moving_mean1": "1.moving_mean",
+    "moving_variance1": "1.moving_variance",
+    "moving_mean2": "4.moving_mean",
+    "moving_variance2": "4.moving_variance",
+}
 
 
 class MinigradStep:
@@ -158,8 +174,12 @@ class MinigradStep:
             return nn.BatchNorm(s.hidden, convention="torch", momentum=BN_MOMENTUM, eps=BN_EPS, dtype=f32)
 
         self.model = nn.Sequential(
-            nn.Dense(s.n_in, s.hidden, dtype=f32), bn(), nn.ReLU(),
-            nn.Dense(s.hidden, s.hidden, dtype=f32), bn(), nn.ReLU(),
+            nn.Dense(s.n_in, s.hidden, dtype=f32),
+            bn(),
+            nn.ReLU(),
+            nn.Dense(s.hidden, s.hidden, dtype=f32),
+            bn(),
+            nn.ReLU(),
             nn.Dense(s.hidden, s.n_out, dtype=f32),
         )
         state = self.model.state_dict()
@@ -203,8 +223,12 @@ class NumpyStep:
         self.work = {k: np.empty_like(v) for k, v in self.p.items()}  # Adam's temporaries, made once
         self.t = 0
         h = problem.size.hidden
-        self.stats = {"moving_mean1": np.zeros(h, np.float32), "moving_variance1": np.ones(h, np.float32),
-                      "moving_mean2": np.zeros(h, np.float32), "moving_variance2": np.ones(h, np.float32)}
+        self.stats = {
+            "moving_mean1": np.zeros(h, np.float32),
+            "moving_variance1": np.ones(h, np.float32),
+            "moving_mean2": np.zeros(h, np.float32),
+            "moving_variance2": np.ones(h, np.float32),
+        }
         self.x, self.y = problem.x, problem.y
         self.grads: dict[str, np.ndarray] = {}
 
@@ -213,18 +237,18 @@ class NumpyStep:
         n = h.shape[0]
         gamma, beta = self.p["gamma" + layer], self.p["beta" + layer]
         mu = h.mean(axis=0)
-        h -= mu                                  # h = x - mu
-        var = np.einsum("ij,ij->j", h, h) / n    # biased: it normalises (no n-by-h temporary)
+        h -= mu  # h = x - mu
+        var = np.einsum("ij,ij->j", h, h) / n  # biased: it normalises (no n-by-h temporary)
         ivar = 1.0 / np.sqrt(var + BN_EPS)
-        h *= ivar                                # h = xhat, kept for backward
+        h *= ivar  # h = xhat, kept for backward
         out = h * gamma
         out += beta
-        np.maximum(out, 0.0, out=out)            # ReLU
+        np.maximum(out, 0.0, out=out)  # ReLU
         rm, rv = self.stats["moving_mean" + layer], self.stats["moving_variance" + layer]
         rm *= BN_MOMENTUM
         rm += (1.0 - BN_MOMENTUM) * mu
         rv *= BN_MOMENTUM
-        rv += ((1.0 - BN_MOMENTUM) * n / (n - 1)) * var   # PyTorch feeds the unbiased variance
+        rv += ((1.0 - BN_MOMENTUM) * n / (n - 1)) * var  # PyTorch feeds the unbiased variance
         return out, (h, ivar, gamma)
 
     @staticmethod
@@ -232,12 +256,12 @@ class NumpyStep:
         """ReLU backward, then dx = gamma * ivar / N * (N dy - sum(dy) - xhat * sum(dy xhat)), in place."""
         xhat, ivar, gamma = cache
         n = dout.shape[0]
-        dout *= out > 0                          # ReLU: out > 0 exactly where its input was
+        dout *= out > 0  # ReLU: out > 0 exactly where its input was
         dbeta = dout.sum(axis=0)
         dgamma = np.einsum("ij,ij->j", dout, xhat)
         dout *= n
         dout -= dbeta
-        xhat *= dgamma                           # xhat is not needed again
+        xhat *= dgamma  # xhat is not needed again
         dout -= xhat
         dout *= (gamma * ivar) / n
         return dout, dgamma, dbeta
@@ -279,14 +303,14 @@ class NumpyStep:
         root_bias2 = math.sqrt(1.0 - b2**self.t)
         for k, grad in grads.items():
             m, v, w = self.m[k], self.v[k], self.work[k]
-            m *= b1                              # m = b1 m + (1 - b1) g
+            m *= b1  # m = b1 m + (1 - b1) g
             np.multiply(grad, 1.0 - b1, out=w)
             m += w
-            v *= b2                              # v = b2 v + (1 - b2) g^2
+            v *= b2  # v = b2 v + (1 - b2) g^2
             np.multiply(grad, grad, out=w)
             w *= 1.0 - b2
             v += w
-            np.sqrt(v, out=w)                    # w = sqrt(v) / sqrt(1 - b2^t) + eps
+            np.sqrt(v, out=w)  # w = sqrt(v) / sqrt(1 - b2^t) + eps
             w /= root_bias2
             w += ADAM_EPS
             np.divide(m, w, out=w)
@@ -313,14 +337,26 @@ class TorchStep:
             raise RuntimeError("TorchStep: PyTorch is not installed")
         s, nn = problem.size, torch.nn
         self.model = nn.Sequential(
-            nn.Linear(s.n_in, s.hidden), nn.BatchNorm1d(s.hidden, eps=BN_EPS, momentum=1.0 - BN_MOMENTUM), nn.ReLU(),
-            nn.Linear(s.hidden, s.hidden), nn.BatchNorm1d(s.hidden, eps=BN_EPS, momentum=1.0 - BN_MOMENTUM), nn.ReLU(),
+            nn.Linear(s.n_in, s.hidden),
+            nn.BatchNorm1d(s.hidden, eps=BN_EPS, momentum=1.0 - BN_MOMENTUM),
+            nn.ReLU(),
+            nn.Linear(s.hidden, s.hidden),
+            nn.BatchNorm1d(s.hidden, eps=BN_EPS, momentum=1.0 - BN_MOMENTUM),
+            nn.ReLU(),
             nn.Linear(s.hidden, s.n_out),
         )
-        self._named = {"W1": self.model[0].weight, "b1": self.model[0].bias, "gamma1": self.model[1].weight,
-                       "beta1": self.model[1].bias, "W2": self.model[3].weight, "b2": self.model[3].bias,
-                       "gamma2": self.model[4].weight, "beta2": self.model[4].bias,
-                       "W3": self.model[6].weight, "b3": self.model[6].bias}
+        self._named = {
+            "W1": self.model[0].weight,
+            "b1": self.model[0].bias,
+            "gamma1": self.model[1].weight,
+            "beta1": self.model[1].bias,
+            "W2": self.model[3].weight,
+            "b2": self.model[3].bias,
+            "gamma2": self.model[4].weight,
+            "beta2": self.model[4].bias,
+            "W3": self.model[6].weight,
+            "b3": self.model[6].bias,
+        }
         with torch.no_grad():
             for k, t in self._named.items():
                 w = problem.weights[k]
@@ -349,8 +385,12 @@ class TorchStep:
 
     def moving_stats(self) -> dict[str, np.ndarray]:
         bn1, bn2 = self.model[1], self.model[4]
-        return {"moving_mean1": self._layout(bn1.running_mean), "moving_variance1": self._layout(bn1.running_var),
-                "moving_mean2": self._layout(bn2.running_mean), "moving_variance2": self._layout(bn2.running_var)}
+        return {
+            "moving_mean1": self._layout(bn1.running_mean),
+            "moving_variance1": self._layout(bn1.running_var),
+            "moving_mean2": self._layout(bn2.running_mean),
+            "moving_variance2": self._layout(bn2.running_var),
+        }
 
 
 def implementations(problem: Problem, use_torch: bool = True) -> list[Any]:
@@ -362,6 +402,7 @@ def implementations(problem: Problem, use_torch: bool = True) -> list[Any]:
 
 
 # ----------------------------------------------------------------------------- measuring
+
 
 @dataclass
 class Timing:
@@ -386,8 +427,9 @@ class Timing:
         return None if ratios is None else statistics.median(ratios)
 
 
-def time_size(size_name: str, impls: Sequence[Any], rounds: int, warmup: int, block_seconds: float,
-              settle_seconds: float = 0.0) -> Timing:
+def time_size(
+    size_name: str, impls: Sequence[Any], rounds: int, warmup: int, block_seconds: float, settle_seconds: float = 0.0
+) -> Timing:
     """Warm up, calibrate steps per block on the slowest implementation, then run round-robin.
 
     `settle_seconds` of sleep before every block let the previous implementation's idle worker
@@ -409,7 +451,7 @@ def time_size(size_name: str, impls: Sequence[Any], rounds: int, warmup: int, bl
     per_step: dict[str, list[float]] = {impl.name: [] for impl in impls}
     faults = dict.fromkeys(per_step, 0)
     for r in range(rounds):
-        order = list(impls[r % len(impls):]) + list(impls[: r % len(impls)])  # rotate: no fixed "first"
+        order = list(impls[r % len(impls) :]) + list(impls[: r % len(impls)])  # rotate: no fixed "first"
         for impl in order:
             step = impl.step
             if settle_seconds:
@@ -461,6 +503,7 @@ def time_gradcheck() -> tuple[float, bool]:
 
 # ------------------------------------------------------------------------------ reporting
 
+
 def machine_info() -> str:
     blas = "?"
     try:
@@ -468,7 +511,9 @@ def machine_info() -> str:
         blas = f"{deps.get('name', '?')} {deps.get('version', '')}".strip()
     except Exception:  # the layout of show_config is not a stable API
         pass
-    threads = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if k in os.environ}
+    threads = {
+        k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if k in os.environ
+    }
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [
         f"date       {datetime.datetime.now().isoformat(timespec='seconds')}",
@@ -519,22 +564,30 @@ def format_table(timings: Sequence[Timing]) -> str:
         lines.append(row)
     lines.append("k = steps per timed block; times are medians over rounds; ratios are medians of the per-round")
     lines.append("ratios, with their interquartile range; faults/step = minor page faults per step (memory")
-    lines.append("returned to the OS by the allocator and faulted in again). PASS/MISS only where the issue sets a target:")
+    lines.append(
+        "returned to the OS by the allocator and faulted in again). PASS/MISS only where the issue sets a target:"
+    )
     lines.append("  minigrad/torch <= 1.0 at small and medium;  minigrad/numpy <= 1.15 at large")
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
     parser.add_argument("--rounds", type=int, default=20, help="round-robin rounds per size (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps per implementation first (default 3)")
-    parser.add_argument("--block-seconds", type=float, default=0.05,
-                        help="target duration of one timed block of steps (default 0.05)")
-    parser.add_argument("--settle-seconds", type=float, default=0.15,
-                        help="pause before each timed block so the previous library's spinning BLAS/OpenMP "
-                             "threads go idle (default 0.15; 0 to see the interference)")
+    parser.add_argument(
+        "--block-seconds", type=float, default=0.05, help="target duration of one timed block of steps (default 0.05)"
+    )
+    parser.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=0.15,
+        help="pause before each timed block so the previous library's spinning BLAS/OpenMP "
+        "threads go idle (default 0.15; 0 to see the interference)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc peak of a large step")
@@ -563,14 +616,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             peaks[impl.name] = peak_step_memory(impl)
         ratio = peaks["minigrad"] / peaks["numpy"]
         print()
-        print(f"peak extra memory of one large step (tracemalloc): minigrad {peaks['minigrad'] / 2**20:.1f} MiB, "
-              f"numpy {peaks['numpy'] / 2**20:.1f} MiB, ratio {ratio:.2f}  "
-              f"{verdict(ratio, MEMORY_TARGET)} (target <= {MEMORY_TARGET})")
+        print(
+            f"peak extra memory of one large step (tracemalloc): minigrad {peaks['minigrad'] / 2**20:.1f} MiB, "
+            f"numpy {peaks['numpy'] / 2**20:.1f} MiB, ratio {ratio:.2f}  "
+            f"{verdict(ratio, MEMORY_TARGET)} (target <= {MEMORY_TARGET})"
+        )
 
     if not args.no_gradcheck:
         seconds, passed = time_gradcheck()
-        print(f"mg.gradcheck(BatchNorm(64), (128, 64) input): {seconds:.2f} s, report {'passed' if passed else 'FAILED'}  "
-              f"{verdict(seconds, GRADCHECK_TARGET_S)} (target < {GRADCHECK_TARGET_S:g} s)")
+        print(
+            f"mg.gradcheck(BatchNorm(64), (128, 64) input): {seconds:.2f} s, report {'passed' if passed else 'FAILED'}  "
+            f"{verdict(seconds, GRADCHECK_TARGET_S)} (target < {GRADCHECK_TARGET_S:g} s)"
+        )
     print(f"\ntotal benchmark time {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -10,6 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 
+def shape_str(shape: Sequence[int]) -> str:
+    """A shape as it is written in Python: `(4, 3)`, `(3,)`, `()`."""
+    return str(tuple(int(n) for n in shape))
+
+
 def text_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
     """Columns padded to their widest cell under a header and a rule of dashes.
 
@@ -32,5 +37,4 @@ def html_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], caption: st
     body = "".join(
         "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
     )
-    return (f"<table style='font-family:monospace'>{cap}<thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+    return f"<table style='font-family:monospace'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -237,9 +237,8 @@ def test_tensor_made_under_no_grad_is_a_constant_outside_it():
 
 
 def test_no_grad_restores_the_mode_after_an_exception():
-    with pytest.raises(ZeroDivisionError):
-        with mg.no_grad():
-            1 / 0
+    with pytest.raises(ZeroDivisionError), mg.no_grad():
+        1 / 0
     assert mg.is_grad_enabled() is True
 
 

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import cs231n_values as cs231n
+from reference import keras_values as keras
+from reference import torch_values as torch_ref
 
 import minigrad as mg
 from minigrad import nn
 from minigrad.ops import BatchNormTrain
-from reference import cs231n_values as cs231n
-from reference import keras_values as keras
-from reference import torch_values as torch_ref
 
 F32 = dict(rtol=2e-6, atol=2e-6)  # a few float32 ulps: frameworks order their arithmetic differently
 F64 = dict(rtol=1e-12, atol=1e-12)
@@ -34,8 +34,10 @@ def make_bn(num_features, gamma=None, beta=None, **kwargs) -> nn.BatchNorm:
 
 
 # --------------------------------------------------------------------------- defaults
-@pytest.mark.parametrize("convention, momentum, eps, initial_var", [
-    ("keras", 0.99, 1e-3, 1.0), ("torch", 0.9, 1e-5, 1.0), ("cs231n", 0.9, 1e-5, 0.0)])
+@pytest.mark.parametrize(
+    "convention, momentum, eps, initial_var",
+    [("keras", 0.99, 1e-3, 1.0), ("torch", 0.9, 1e-5, 1.0), ("cs231n", 0.9, 1e-5, 0.0)],
+)
 def test_convention_defaults(convention, momentum, eps, initial_var):
     bn = nn.BatchNorm(3, convention=convention)
     assert (bn.momentum, bn.eps) == (momentum, eps)
@@ -100,7 +102,9 @@ def test_keras_batch_of_one_gives_beta_warns_and_feeds_variance_zero():
 @pytest.mark.parametrize("convention", ["torch", "cs231n"])
 def test_batch_of_one_is_an_error_like_pytorch(convention):
     bn = nn.BatchNorm(3, convention=convention)
-    with pytest.raises(ValueError, match=r"expected more than 1 value per channel when training, got input shape \(1, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"expected more than 1 value per channel when training, got input shape \(1, 3\)"
+    ):
         bn(np.ones((1, 3)))
     bn.eval()
     assert bn(np.ones((1, 3))).shape == (1, 3), "inference on one sample is fine"
@@ -111,12 +115,16 @@ def test_batch_of_one_is_an_error_like_pytorch(convention):
 def test_torch_batchnorm1d_train_running_stats_and_eval(suffix, dtype, tol):
     bn = make_bn(3, torch_ref.BN1D_GAMMA, torch_ref.BN1D_BETA, convention="torch", dtype=dtype)
     assert bn.momentum == torch_ref.BN1D_MINIGRAD_MOMENTUM and bn.eps == torch_ref.BN1D_EPS
-    np.testing.assert_allclose(bn(torch_ref.BN1D_X.astype(dtype)).data, getattr(torch_ref, "BN1D_TRAIN_OUT" + suffix), **tol)
+    np.testing.assert_allclose(
+        bn(torch_ref.BN1D_X.astype(dtype)).data, getattr(torch_ref, "BN1D_TRAIN_OUT" + suffix), **tol
+    )
     np.testing.assert_allclose(bn.moving_mean.data, getattr(torch_ref, "BN1D_RUNNING_MEAN" + suffix), **tol)
     np.testing.assert_allclose(bn.moving_variance.data, getattr(torch_ref, "BN1D_RUNNING_VAR" + suffix), **tol)
     assert bn.num_batches_tracked.data == getattr(torch_ref, "BN1D_NUM_BATCHES_TRACKED" + suffix)
     bn.eval()
-    np.testing.assert_allclose(bn(torch_ref.BN1D_X_EVAL.astype(dtype)).data, getattr(torch_ref, "BN1D_EVAL_OUT" + suffix), **tol)
+    np.testing.assert_allclose(
+        bn(torch_ref.BN1D_X_EVAL.astype(dtype)).data, getattr(torch_ref, "BN1D_EVAL_OUT" + suffix), **tol
+    )
 
 
 def test_torch_cumulative_momentum_is_a_plain_average_over_batches():
@@ -221,7 +229,10 @@ def test_nhwc_and_nchw_layers_agree_on_transposed_input():
 
 
 def test_clear_errors():
-    with pytest.raises(ValueError, match=r"input of shape \(4, 5\) has 5 channels on axis -1, but the layer was built with num_features=3"):
+    with pytest.raises(
+        ValueError,
+        match=r"input of shape \(4, 5\) has 5 channels on axis -1, but the layer was built with num_features=3",
+    ):
         nn.BatchNorm(3)(np.ones((4, 5)))
     with pytest.raises(ValueError, match=r"axis 3 is out of range"):
         nn.BatchNorm(3, axis=3)(np.ones((4, 3)))
@@ -255,7 +266,9 @@ layouts = st.sampled_from([((5, 3), -1), ((4, 2, 2, 3), -1), ((3, 3, 2, 2), 1), 
 
 
 @settings(max_examples=30, deadline=None)
-@given(layout=layouts, seed=st.integers(0, 10_000), training=st.booleans(), convention=st.sampled_from(["keras", "torch"]))
+@given(
+    layout=layouts, seed=st.integers(0, 10_000), training=st.booleans(), convention=st.sampled_from(["keras", "torch"])
+)
 def test_gradcheck_in_both_modes(layout, seed, training, convention):
     shape, axis = layout
     rng = np.random.default_rng(seed)

@@ -27,6 +27,7 @@ ts = _load("train_step")
 
 try:
     import torch  # noqa: F401
+
     HAVE_TORCH = True
 except ImportError:  # pragma: no cover - depends on the machine
     HAVE_TORCH = False
@@ -41,8 +42,13 @@ def _after_one_step(size_name: str) -> dict[str, dict]:
     out = {}
     for impl in ts.implementations(problem, use_torch=HAVE_TORCH):
         loss = impl.step()
-        out[impl.name] = {"loss": loss, "params": impl.parameters(), "grads": impl.gradients(),
-                          "stats": impl.moving_stats(), "initial": problem.weights}
+        out[impl.name] = {
+            "loss": loss,
+            "params": impl.parameters(),
+            "grads": impl.gradients(),
+            "stats": impl.moving_stats(),
+            "initial": problem.weights,
+        }
     return out
 
 
@@ -92,8 +98,9 @@ def test_same_adam_update(stepped, name):
             continue
         # Every other element moved by about lr (Adam's first step is nearly sign(g) * lr), so a
         # wrong bias correction, sign or learning rate shows as a difference of order lr.
-        np.testing.assert_allclose(got[key] - initial[key], ref[key] - initial[key], atol=0.05 * ts.LR, rtol=0,
-                                   err_msg=f"{name} {key}")
+        np.testing.assert_allclose(
+            got[key] - initial[key], ref[key] - initial[key], atol=0.05 * ts.LR, rtol=0, err_msg=f"{name} {key}"
+        )
         moved = np.abs(ref[key] - initial[key])
         assert moved.max() == pytest.approx(ts.LR, rel=0.05), f"numpy {key}: first Adam step should be about lr"
 
@@ -137,8 +144,23 @@ def test_peak_memory_counts_a_step():
 
 
 def test_command_line_prints_the_table(capsys):
-    code = ts.main(["--sizes", "small", "--rounds", "2", "--warmup", "1", "--block-seconds", "0.001",
-                    "--settle-seconds", "0", "--no-memory", "--no-gradcheck"] + ([] if HAVE_TORCH else ["--no-torch"]))
+    code = ts.main(
+        [
+            "--sizes",
+            "small",
+            "--rounds",
+            "2",
+            "--warmup",
+            "1",
+            "--block-seconds",
+            "0.001",
+            "--settle-seconds",
+            "0",
+            "--no-memory",
+            "--no-gradcheck",
+        ]
+        + ([] if HAVE_TORCH else ["--no-torch"])
+    )
     out = capsys.readouterr().out
     assert code == 0
     row = next(line for line in out.splitlines() if line.startswith("small"))

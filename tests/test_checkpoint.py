@@ -43,8 +43,8 @@ def test_round_trip_of_dtypes_and_shapes(tmp_path):
         "dense.weight": np.arange(12, dtype=np.float32).reshape(3, 4) / 7,
         "dense.bias": np.zeros(4, dtype=np.float64),
         "1.moving_mean": np.array([0.1, -0.2], dtype=np.float64),
-        "1.num_batches_tracked": np.array(7, dtype=np.int64),        # 0-d int64
-        "scalar": np.array(3.25),                                    # 0-d float64
+        "1.num_batches_tracked": np.array(7, dtype=np.int64),  # 0-d int64
+        "scalar": np.array(3.25),  # 0-d float64
         "empty": np.zeros((0, 3), dtype=np.float32),
         "flags": np.array([True, False]),
         "small": np.array([-3, 4], dtype=np.int8),
@@ -64,11 +64,16 @@ def test_round_trip_of_dtypes_and_shapes(tmp_path):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.dictionaries(
-    st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=12),
-    hnp.arrays(st.one_of(hnp.floating_dtypes(), hnp.integer_dtypes(), hnp.boolean_dtypes()),
-               hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)),
-    max_size=4))
+@given(
+    st.dictionaries(
+        st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=12),
+        hnp.arrays(
+            st.one_of(hnp.floating_dtypes(), hnp.integer_dtypes(), hnp.boolean_dtypes()),
+            hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+        ),
+        max_size=4,
+    )
+)
 def test_round_trip_property(state):
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "state.npz")
@@ -266,8 +271,11 @@ def test_plain_pickle_file_is_refused(tmp_path):
     assert _side_effects == []
 
 
-@pytest.mark.parametrize("content", [b"", b"definitely not an archive", b"PK\x03\x04 a zip header and then junk"],
-                         ids=["empty", "garbage", "fake-zip-header"])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"definitely not an archive", b"PK\x03\x04 a zip header and then junk"],
+    ids=["empty", "garbage", "fake-zip-header"],
+)
 def test_invalid_file_is_value_error_naming_it(tmp_path, content):
     path = tmp_path / "broken.npz"
     path.write_bytes(content)
@@ -295,7 +303,7 @@ def test_corrupted_member_is_value_error_naming_the_key(tmp_path):
     path = tmp_path / "c.npz"
     mg.save({"weights": np.arange(64.0)}, path)
     data = bytearray(path.read_bytes())
-    i = data.index(np.arange(64.0).tobytes()[8 * 40: 8 * 41])  # a byte inside the stored array
+    i = data.index(np.arange(64.0).tobytes()[8 * 40 : 8 * 41])  # a byte inside the stored array
     data[i] ^= 0xFF
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError, match=r"c\.npz', key 'weights' is corrupt"):
@@ -329,7 +337,8 @@ def test_zip_of_non_arrays_is_value_error(tmp_path):
 # ------------------------------------------------------------------------------ with modules
 needs_modules = pytest.mark.skipif(
     not all(hasattr(mg.nn, name) for name in ("Sequential", "Dense", "BatchNorm", "ReLU")),
-    reason="mg.nn modules not available yet")
+    reason="mg.nn modules not available yet",
+)
 
 
 def make_model() -> mg.nn.Module:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import types
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 import minigrad.cli
 from minigrad.cli.main import main
 
-STUDENT_CODE = textwrap.dedent('''
+STUDENT_CODE = textwrap.dedent("""
     import numpy as np
 
     def ivar_backward(divar, sqrtvar):
@@ -29,7 +28,7 @@ STUDENT_CODE = textwrap.dedent('''
 
     def backward_wrong(dout, cache):
         return {"dbeta": dout.sum(0), "dxhat": dout}   # forgot gamma
-''')
+""")
 
 
 @pytest.fixture
@@ -63,8 +62,27 @@ def test_check_batchnorm_passes_in_both_modes(mode: str, title: str, capsys: pyt
 
 
 def test_check_options_reach_the_report(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "batchnorm", "--seed", "7", "--batch", "6", "--features", "2", "--mode", "eval",
-                 "--moving-mean", "0.5", "--moving-variance", "2"]) == 0
+    assert (
+        main(
+            [
+                "check",
+                "batchnorm",
+                "--seed",
+                "7",
+                "--batch",
+                "6",
+                "--features",
+                "2",
+                "--mode",
+                "eval",
+                "--moving-mean",
+                "0.5",
+                "--moving-variance",
+                "2",
+            ]
+        )
+        == 0
+    )
     first = capsys.readouterr().out.splitlines()[0]
     assert "x (6, 2)" in first and "seed=7" in first and "moving_mean=0.5" in first and "moving_variance=2" in first
 
@@ -103,19 +121,22 @@ def test_other_targets(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.startswith("Seed 004") and "training=False" in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["check", "layernorm"], "invalid choice"),
-    (["check", "batchnorm", "--eps", "-1"], "must be positive"),
-    (["check", "batchnorm", "--mode", "test"], "invalid choice"),
-    (["check", "batchnorm", "--batch", "0"], "at least 1"),
-    (["check", "batchnorm", "--override", "ivar"], "STAGE=MODULE:FUNC"),
-    (["check", "batchnorm", "--override", "ivar=no_such_module_xyz:f"], "No module named"),
-    (["check", "batchnorm", "--override", "nostage=math:sqrt"], "unknown stage"),
-    (["check", "batchnorm", "--student", "math:no_such_function"], "no function"),
-    (["check", "batchnorm", "--student", "missing_file.py:f"], "no such file"),
-    (["check", "seed004", "--student", "math:sqrt"], "do not apply"),
-    (["bogus"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["check", "layernorm"], "invalid choice"),
+        (["check", "batchnorm", "--eps", "-1"], "must be positive"),
+        (["check", "batchnorm", "--mode", "test"], "invalid choice"),
+        (["check", "batchnorm", "--batch", "0"], "at least 1"),
+        (["check", "batchnorm", "--override", "ivar"], "STAGE=MODULE:FUNC"),
+        (["check", "batchnorm", "--override", "ivar=no_such_module_xyz:f"], "No module named"),
+        (["check", "batchnorm", "--override", "nostage=math:sqrt"], "unknown stage"),
+        (["check", "batchnorm", "--student", "math:no_such_function"], "no function"),
+        (["check", "batchnorm", "--student", "missing_file.py:f"], "no such file"),
+        (["check", "seed004", "--student", "math:sqrt"], "do not apply"),
+        (["bogus"], "invalid choice"),
+    ],
+)
 def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err
@@ -126,8 +147,9 @@ def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) 
     assert "COMMAND" in capsys.readouterr().out
 
 
-def test_lessons_without_the_notebook_stack_is_a_clear_message(monkeypatch: pytest.MonkeyPatch,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_lessons_without_the_notebook_stack_is_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setitem(sys.modules, "nbclient", None)  # makes the import fail as if not installed
     assert main(["lessons"]) == 2
     assert "install the lessons extra" in capsys.readouterr().err

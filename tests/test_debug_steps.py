@@ -18,7 +18,7 @@ from minigrad.debug import BackwardStep, backward_steps, trace
 def small_graph(seed: int, dtype=np.float64):
     """A graph with broadcasting, a leaf used twice, a constant and a non-linearity.
 
-        h = relu(x @ w + b);  loss = mean(h * h) + sum(x * 2)
+    h = relu(x @ w + b);  loss = mean(h * h) + sum(x * 2)
     """
     rng = np.random.default_rng(seed)
     x = mg.tensor(rng.normal(size=(4, 3)).astype(dtype), requires_grad=True, name="x")
@@ -75,8 +75,13 @@ def test_every_node_that_needs_a_gradient_is_one_step_after_all_its_consumers():
 
 # ---------------------------------------------------------------- equality with backward()
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 5), k=st.integers(1, 4), m=st.integers(1, 4),
-       broadcast_bias=st.booleans())
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 5),
+    k=st.integers(1, 4),
+    m=st.integers(1, 4),
+    broadcast_bias=st.booleans(),
+)
 def test_exhausting_leaves_the_same_grads_as_backward(seed, n, k, m, broadcast_bias):
     def build():
         rng = np.random.default_rng(seed)

@@ -11,17 +11,17 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: before pyplot is imported anywhere
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-import minigrad as mg  # noqa: E402
-from minigrad.debug import backward_steps, draw, trace  # noqa: E402
-from minigrad.debug.drawing import layered_layout  # noqa: E402
+import minigrad as mg
+from minigrad.debug import backward_steps, draw, trace
+from minigrad.debug.drawing import layered_layout
 
 
 def graph():
@@ -29,7 +29,7 @@ def graph():
     x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="x")
     w = mg.tensor([0.5, -1.0], requires_grad=True)
     z = x * w + 1.0
-    y = (z ** 2).sum()
+    y = (z**2).sum()
     return y, x, w, z
 
 
@@ -46,7 +46,7 @@ def model_loss(seed: int = 0, n_hidden: int = 2):
     x = mg.tensor(rng.normal(size=(16, 3)), name="x")
     loss = mg.nn.mse_loss(model(x), rng.normal(size=(16, 1)))
     for p in (model[0].weight, model[3].weight):
-        loss = loss + 0.01 * (p ** 2).sum()
+        loss = loss + 0.01 * (p**2).sum()
     return loss, model
 
 
@@ -292,7 +292,9 @@ def test_layout_layers_edges_downwards_with_room_for_every_box(dag):
         assert [lay for _, lay in waypoints[(p, c)]] == list(range(layer[p] + 1, layer[c]))
     # Boxes and passing edges in a layer never overlap: neighbours are far enough apart.
     for lay in set(layer):
-        items = sorted([(xs[i], widths[i]) for i in range(n) if layer[i] == lay]
-                       + [(wx, 0.25) for pts in waypoints.values() for wx, wl in pts if wl == lay])
+        items = sorted(
+            [(xs[i], widths[i]) for i in range(n) if layer[i] == lay]
+            + [(wx, 0.25) for pts in waypoints.values() for wx, wl in pts if wl == lay]
+        )
         for (xa, wa), (xb, wb) in zip(items, items[1:]):
             assert xb - xa >= (wa + wb) / 2 - 1e-9

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import keras_values as K
+from reference import torch_values as T
 
 import minigrad as mg
 from minigrad.derivations import batchnorm as bn
 from minigrad.derivations import seed004
-from reference import keras_values as K
-from reference import torch_values as T
 
 EPS_TAGS = {1e-7: "EPS1E7", 1e-3: "EPS1E3"}
 
@@ -96,8 +96,20 @@ def test_intermediate_gradients_in_backward_order() -> None:
     dout = T.GRAD_DOUT
     _, cache = bn.forward(T.GRAD_X, T.GRAD_GAMMA, T.GRAD_BETA, eps=1e-3)
     g = bn.gradients(dout, cache)
-    assert list(g) == ["dout", "dgammax", "dbeta", "dgamma", "dxhat", "divar", "dsqrtvar", "dvar", "dsq", "dxmu",
-                       "dmu", "dx"]
+    assert list(g) == [
+        "dout",
+        "dgammax",
+        "dbeta",
+        "dgamma",
+        "dxhat",
+        "divar",
+        "dsqrtvar",
+        "dvar",
+        "dsq",
+        "dxmu",
+        "dmu",
+        "dx",
+    ]
     # dxmu is the TOTAL gradient of xmu: the path through xhat plus the path through sq.
     dxmu1 = g["dxhat"] * cache["ivar"]
     dxmu2 = 2 * cache["xmu"] * np.ones_like(cache["xmu"]) * g["dvar"] / dout.shape[0]
@@ -152,8 +164,16 @@ def test_shape_errors_name_the_shapes() -> None:
 @pytest.mark.parametrize("mode", ["train", "eval"])
 @pytest.mark.parametrize("eps", [1e-7, 1e-3])
 def test_check_stages_passes_on_the_reference_scenario(mode: str, eps: float) -> None:
-    report = bn.check_stages(T.GRAD_X, T.GRAD_GAMMA, T.GRAD_BETA, T.GRAD_DOUT, eps=eps, mode=mode,
-                             moving_mean=T.GRAD_RUNNING_MEAN, moving_variance=T.GRAD_RUNNING_VAR)
+    report = bn.check_stages(
+        T.GRAD_X,
+        T.GRAD_GAMMA,
+        T.GRAD_BETA,
+        T.GRAD_DOUT,
+        eps=eps,
+        mode=mode,
+        moving_mean=T.GRAD_RUNNING_MEAN,
+        moving_variance=T.GRAD_RUNNING_VAR,
+    )
     assert report, str(report)
     stages = report.section("stages")
     expected = [s.name for s in (bn.TRAIN if mode == "train" else bn.EVAL).stages]
@@ -167,21 +187,44 @@ def test_check_stages_passes_on_the_reference_scenario(mode: str, eps: float) ->
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(1, 5), d=st.integers(1, 3), seed=st.integers(0, 2**16), mode=st.sampled_from(["train", "eval"]),
-       log_eps=st.floats(-9, -2), log_scale=st.floats(-3, 2))
-def test_check_stages_passes_for_a_right_derivation(n: int, d: int, seed: int, mode: str, log_eps: float,
-                                                     log_scale: float) -> None:
+@given(
+    n=st.integers(1, 5),
+    d=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+    mode=st.sampled_from(["train", "eval"]),
+    log_eps=st.floats(-9, -2),
+    log_scale=st.floats(-3, 2),
+)
+def test_check_stages_passes_for_a_right_derivation(
+    n: int, d: int, seed: int, mode: str, log_eps: float, log_scale: float
+) -> None:
     """Tiny variances and tiny eps (near sqrt's singularity) and large values included."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, d)) * 10**log_scale + rng.standard_normal(d) * 10
-    report = bn.check_stages(x, rng.standard_normal(d), rng.standard_normal(d), eps=10**log_eps, mode=mode, seed=seed,
-                             moving_mean=rng.standard_normal(d), moving_variance=rng.uniform(0.01, 3, d))
+    report = bn.check_stages(
+        x,
+        rng.standard_normal(d),
+        rng.standard_normal(d),
+        eps=10**log_eps,
+        mode=mode,
+        seed=seed,
+        moving_mean=rng.standard_normal(d),
+        moving_variance=rng.uniform(0.01, 3, d),
+    )
     assert report, str(report)
 
 
 def test_eval_report_shows_the_mistake_without_failing() -> None:
-    report = bn.check_stages(T.GRAD_X, T.GRAD_GAMMA, T.GRAD_BETA, T.GRAD_DOUT, eps=1e-7, mode="eval",
-                             moving_mean=T.GRAD_RUNNING_MEAN, moving_variance=T.GRAD_RUNNING_VAR)
+    report = bn.check_stages(
+        T.GRAD_X,
+        T.GRAD_GAMMA,
+        T.GRAD_BETA,
+        T.GRAD_DOUT,
+        eps=1e-7,
+        mode="eval",
+        moving_mean=T.GRAD_RUNNING_MEAN,
+        moving_variance=T.GRAD_RUNNING_VAR,
+    )
     mistake = report["MISTAKE: train backward on eval forward"]
     assert mistake.expect == "disagree" and not mistake.agrees
     assert mistake.max_abs_error > 1.0  # seed 004's error is large, not rounding
@@ -190,8 +233,9 @@ def test_eval_report_shows_the_mistake_without_failing() -> None:
     assert "disagrees, as expected" in text and "mistake" in text.lower()
     # The size of the mistake, independently: seed 004's own code with the moving statistics put in.
     right = T.GRAD_DOUT * T.GRAD_GAMMA / np.sqrt(T.GRAD_RUNNING_VAR + 1e-7)
-    wrong = seed004.naive_backward(T.GRAD_DOUT, T.GRAD_X, T.GRAD_GAMMA, eps=1e-7, mean=T.GRAD_RUNNING_MEAN,
-                                   variance=T.GRAD_RUNNING_VAR)
+    wrong = seed004.naive_backward(
+        T.GRAD_DOUT, T.GRAD_X, T.GRAD_GAMMA, eps=1e-7, mean=T.GRAD_RUNNING_MEAN, variance=T.GRAD_RUNNING_VAR
+    )
     assert mistake.max_abs_error == pytest.approx(np.abs(wrong - right).max(), rel=1e-9)
 
 

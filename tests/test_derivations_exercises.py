@@ -19,22 +19,22 @@ GAMMA, BETA = np.array([1.2, -0.7, 0.4]), np.array([0.1, 0.0, -0.3])
 
 # The mistakes students make, one per stage (each with the stage's own signature).
 TRAIN_MISTAKES = {
-    "mu": lambda dmu, x: np.ones_like(x) * dmu,                          # forgot 1/N
-    "xmu": lambda dxmu: (dxmu, np.sum(dxmu, axis=0)),                     # forgot the minus sign
-    "sq": lambda dsq, xmu: xmu * dsq,                                     # forgot the factor 2
-    "var": lambda dvar, sq: np.ones_like(sq) * dvar,                      # forgot 1/N
+    "mu": lambda dmu, x: np.ones_like(x) * dmu,  # forgot 1/N
+    "xmu": lambda dxmu: (dxmu, np.sum(dxmu, axis=0)),  # forgot the minus sign
+    "sq": lambda dsq, xmu: xmu * dsq,  # forgot the factor 2
+    "var": lambda dvar, sq: np.ones_like(sq) * dvar,  # forgot 1/N
     "sqrtvar": lambda dsqrtvar, var, eps: dsqrtvar / np.sqrt(var + eps),  # forgot 0.5
-    "ivar": lambda divar, sqrtvar: -divar / sqrtvar,                      # forgot the square
+    "ivar": lambda divar, sqrtvar: -divar / sqrtvar,  # forgot the square
     "xhat": lambda dxhat, xmu, ivar: (ivar * dxhat, np.sum(dxhat * xmu * ivar, axis=0)),  # xhat for xmu
-    "gammax": lambda dgammax, gamma, xhat: (np.sum(dgammax, axis=0), gamma * dgammax),      # dgamma without xhat
-    "out": lambda dout: (dout, dout),                                     # dbeta not summed over the batch
+    "gammax": lambda dgammax, gamma, xhat: (np.sum(dgammax, axis=0), gamma * dgammax),  # dgamma without xhat
+    "out": lambda dout: (dout, dout),  # dbeta not summed over the batch
 }
 
 EVAL_MISTAKES = {
-    "xmu": lambda dxmu: dxmu - dxmu.mean(axis=0),                         # the training habit: a path through a mean
+    "xmu": lambda dxmu: dxmu - dxmu.mean(axis=0),  # the training habit: a path through a mean
     "xhat": lambda dxhat, moving_variance: dxhat / np.sqrt(moving_variance),  # forgot eps
     "gammax": lambda dgammax, gamma, xhat: (np.sum(dgammax * xhat, axis=0), dgammax),  # forgot gamma
-    "out": lambda dout: (dout, np.mean(dout, axis=0)),                    # mean instead of sum
+    "out": lambda dout: (dout, np.mean(dout, axis=0)),  # mean instead of sum
 }
 
 
@@ -65,8 +65,16 @@ def test_a_broken_stage_is_caught_and_named(stage: str) -> None:
 
 @pytest.mark.parametrize("stage", list(EVAL_MISTAKES))
 def test_a_broken_inference_stage_is_caught_and_named(stage: str) -> None:
-    report = bn.check_stages(X, GAMMA, BETA, eps=1e-3, mode="eval", moving_mean=0.2, moving_variance=0.5,
-                             overrides={stage: EVAL_MISTAKES[stage]})
+    report = bn.check_stages(
+        X,
+        GAMMA,
+        BETA,
+        eps=1e-3,
+        mode="eval",
+        moving_mean=0.2,
+        moving_variance=0.5,
+        overrides={stage: EVAL_MISTAKES[stage]},
+    )
     assert not report and report.first_wrong_stage == stage
     _ok_except(report, stage)
 
@@ -106,7 +114,9 @@ def test_cache_argument_gives_the_whole_cache() -> None:
 def staged_backward(dout, cache, mistake_at=None):
     """A student's staged backward (cs231n steps), exposing every gradient by name."""
     N = dout.shape[0]
-    xhat, gamma, xmu, ivar, sqrtvar, var, eps = (cache[k] for k in ("xhat", "gamma", "xmu", "ivar", "sqrtvar", "var", "eps"))
+    xhat, gamma, xmu, ivar, sqrtvar, var, eps = (
+        cache[k] for k in ("xhat", "gamma", "xmu", "ivar", "sqrtvar", "var", "eps")
+    )
     g = {"dbeta": dout.sum(axis=0), "dgammax": dout}
     g["dgamma"] = np.sum(g["dgammax"] * xhat, axis=0)
     g["dxhat"] = g["dgammax"] * gamma
@@ -126,8 +136,19 @@ def test_a_right_whole_backward_passes_every_gradient() -> None:
     report = bn.check_stages(X, GAMMA, BETA, backward=staged_backward)
     assert report, str(report)
     rows = report.section("your backward")
-    assert [r.name for r in rows] == ["dgammax", "dbeta", "dgamma", "dxhat", "divar", "dsqrtvar", "dvar", "dsq", "dxmu",
-                                      "dmu", "dx"]
+    assert [r.name for r in rows] == [
+        "dgammax",
+        "dbeta",
+        "dgamma",
+        "dxhat",
+        "divar",
+        "dsqrtvar",
+        "dvar",
+        "dsq",
+        "dxmu",
+        "dmu",
+        "dx",
+    ]
     assert all(r.agrees and r.given for r in rows)
 
 
@@ -201,7 +222,12 @@ def test_inference_mode_whole_backward() -> None:
 # ------------------------------------------------------------------ Dense -> ReLU -> MSE
 def _dense_inputs(seed: int = 0, n: int = 6, d: int = 3, k: int = 2):
     rng = np.random.default_rng(seed)
-    return rng.standard_normal((n, d)), rng.standard_normal((d, k)), rng.standard_normal(k) * 0.1, rng.standard_normal((n, k))
+    return (
+        rng.standard_normal((n, d)),
+        rng.standard_normal((d, k)),
+        rng.standard_normal(k) * 0.1,
+        rng.standard_normal((n, k)),
+    )
 
 
 def test_dense_relu_mse_derivation_passes_and_matches_an_independent_formula() -> None:
@@ -229,9 +255,9 @@ def test_dense_relu_mse_check_passes_for_random_shapes(n: int, d: int, k: int, s
 
 DENSE_MISTAKES = {
     "z": lambda dz, x, W: (dz @ W.T, x.T @ dz, np.mean(dz, axis=0)),  # db: mean instead of sum
-    "a": lambda da, z: da,                                              # ReLU's gate forgotten
-    "diff": lambda ddiff: -ddiff,                                       # sign flipped
-    "loss": lambda dloss, diff: 2.0 * diff * dloss,                     # forgot 1/size
+    "a": lambda da, z: da,  # ReLU's gate forgotten
+    "diff": lambda ddiff: -ddiff,  # sign flipped
+    "loss": lambda dloss, diff: 2.0 * diff * dloss,  # forgot 1/size
 }
 
 

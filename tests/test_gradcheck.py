@@ -223,7 +223,7 @@ def test_gradcheck_tolerance_rule(delta, atol, rtol, passes):
 
 def test_gradcheck_default_tolerances_fail_an_error_that_a_looser_atol_accepts():
     x = np.array([1.0, 2.0])
-    fn = lambda t: mg.apply(OffBy, t, delta=0.01).sum()  # noqa: E731
+    fn = lambda t: mg.apply(OffBy, t, delta=0.01).sum()
     assert not mg.gradcheck(fn, [x])
     assert mg.gradcheck(fn, [x], atol=0.02)
 

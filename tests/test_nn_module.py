@@ -13,7 +13,9 @@ from minigrad import nn
 
 def small_model(dtype=None) -> nn.Sequential:
     mg.manual_seed(0)
-    return nn.Sequential(nn.Dense(3, 4, dtype=dtype), nn.BatchNorm(4, dtype=dtype), nn.ReLU(), nn.Dense(4, 2, dtype=dtype))
+    return nn.Sequential(
+        nn.Dense(3, 4, dtype=dtype), nn.BatchNorm(4, dtype=dtype), nn.ReLU(), nn.Dense(4, 2, dtype=dtype)
+    )
 
 
 def test_parameters_and_buffers_are_named_by_path():
@@ -156,8 +158,12 @@ def test_strict_load_lists_every_problem_and_changes_nothing():
     with pytest.raises(ValueError) as error:
         model.load_state_dict(bad)
     message = str(error.value)
-    for expected in ("missing keys: 0.bias, 1.moving_mean", "unexpected keys: extra.weight",
-                     "3.weight: checkpoint has shape (5, 2), the module has (4, 2)", "nothing was changed"):
+    for expected in (
+        "missing keys: 0.bias, 1.moving_mean",
+        "unexpected keys: extra.weight",
+        "3.weight: checkpoint has shape (5, 2), the module has (4, 2)",
+        "nothing was changed",
+    ):
         assert expected in message
     for name, array in model.state_dict().items():
         assert np.array_equal(array, before[name]), name
@@ -234,11 +240,14 @@ def test_custom_module_registers_parameters_buffers_and_children():
     assert mg.gradcheck(m, [np.random.default_rng(0).standard_normal((2, 3))])
 
 
-@pytest.mark.parametrize("key, bad, problem", [
-    ("1.num_batches_tracked", np.array(np.nan), "non-integer values for an int64 tensor"),
-    ("1.num_batches_tracked", np.array(2.7), "non-integer values"),
-    ("1.num_batches_tracked", np.array(2.0**70), "do not fit in int64"),
-])
+@pytest.mark.parametrize(
+    "key, bad, problem",
+    [
+        ("1.num_batches_tracked", np.array(np.nan), "non-integer values for an int64 tensor"),
+        ("1.num_batches_tracked", np.array(2.7), "non-integer values"),
+        ("1.num_batches_tracked", np.array(2.0**70), "do not fit in int64"),
+    ],
+)
 def test_values_that_cannot_be_cast_exactly_are_refused_and_nothing_changes(key, bad, problem):
     model = small_model()
     before = model.state_dict()

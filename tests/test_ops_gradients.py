@@ -352,8 +352,12 @@ UNARY = {
     "exp": (lambda x: x.exp(), np.exp, np.exp, lambda rng, s: rng.standard_normal(s)),
     "log": (lambda x: x.log(), np.log, lambda a: 1 / a, _positive),
     "sqrt": (lambda x: x.sqrt(), np.sqrt, lambda a: 0.5 / np.sqrt(a), _positive),
-    "relu": (lambda x: x.relu(), lambda a: np.maximum(a, 0), lambda a: (a > 0).astype(float),
-             lambda rng, s: signed_away_from_zero(rng, s, 0.1, 2.0)),
+    "relu": (
+        lambda x: x.relu(),
+        lambda a: np.maximum(a, 0),
+        lambda a: (a > 0).astype(float),
+        lambda rng, s: signed_away_from_zero(rng, s, 0.1, 2.0),
+    ),
     "neg": (lambda x: -x, np.negative, lambda a: -np.ones_like(a), lambda rng, s: rng.standard_normal(s)),
 }
 
@@ -402,7 +406,7 @@ def reshape_cases(draw):
         new = (size, 1)
     if new and draw(st.booleans()):
         position = draw(st.integers(0, len(new) - 1))
-        new = new[:position] + (-1,) + new[position + 1:]
+        new = new[:position] + (-1,) + new[position + 1 :]
     return shape, new
 
 

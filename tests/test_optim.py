@@ -85,8 +85,15 @@ class TestConstruction:
         with pytest.raises(ValueError, match=r"momentum must be in \[0.0, 1.0\)"):
             mg.optim.SGD([param([1.0])], lr=0.1, momentum=momentum)
 
-    @pytest.mark.parametrize("betas, which", [((1.0, 0.999), r"betas\[0\]"), ((0.9, 1.0), r"betas\[1\]"),
-                                              ((-0.1, 0.999), r"betas\[0\]"), ((0.9, float("nan")), r"betas\[1\]")])
+    @pytest.mark.parametrize(
+        "betas, which",
+        [
+            ((1.0, 0.999), r"betas\[0\]"),
+            ((0.9, 1.0), r"betas\[1\]"),
+            ((-0.1, 0.999), r"betas\[0\]"),
+            ((0.9, float("nan")), r"betas\[1\]"),
+        ],
+    )
     def test_betas_outside_unit_interval(self, betas, which):
         with pytest.raises(ValueError, match=which + r" must be in \[0.0, 1.0\)"):
             mg.optim.Adam([param([1.0])], betas=betas)
@@ -117,9 +124,10 @@ class TestSGD:
         np.testing.assert_allclose(p.data, [0.95, -2.1, 0.9], rtol=0, atol=1e-15)
 
     @settings(max_examples=30, deadline=None)
-    @given(data=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
-                           elements=st.floats(-10, 10)),
-           lr=st.floats(0, 1))
+    @given(
+        data=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4), elements=st.floats(-10, 10)),
+        lr=st.floats(0, 1),
+    )
     def test_plain_step_any_shape(self, data, lr):
         p = mg.tensor(data, requires_grad=True)
         g = np.cos(data)  # any gradient of the same shape
@@ -146,10 +154,10 @@ class TestSGD:
         p = param([0.0])
         opt = mg.optim.SGD([p], lr=1.0, momentum=0.5)
         p.grad = np.array([1.0])
-        opt.step()                 # buf = 1, p = -1
-        p.grad[...] = 100.0        # mutating the grad in place must not reach the buffer
+        opt.step()  # buf = 1, p = -1
+        p.grad[...] = 100.0  # mutating the grad in place must not reach the buffer
         p.grad = np.array([0.0])
-        opt.step()                 # buf = 0.5, p = -1.5
+        opt.step()  # buf = 0.5, p = -1.5
         np.testing.assert_allclose(p.data, [-1.5], rtol=1e-15)
 
     def test_lr_can_change_between_steps(self):
@@ -197,7 +205,9 @@ class TestAdam:
         grads = [0.3, -0.05, 0.2]
         expected = adam_reference(1.0, grads, lr, b1, b2, eps, convention)
         p = param([1.0])
-        history = run(mg.optim.Adam([p], lr=lr, betas=(b1, b2), eps=eps, convention=convention), p, [[g] for g in grads])
+        history = run(
+            mg.optim.Adam([p], lr=lr, betas=(b1, b2), eps=eps, convention=convention), p, [[g] for g in grads]
+        )
         np.testing.assert_allclose(history[:, 0], expected, rtol=1e-14)
 
     def test_the_two_conventions_differ_in_the_recurrence(self):
@@ -237,9 +247,14 @@ class TestAdam:
         assert not np.array_equal(results["paper"], results["tf"])
 
     @settings(max_examples=30, deadline=None)
-    @given(g=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
-                        elements=st.floats(-1e3, 1e3, allow_subnormal=False)),
-           lr=st.floats(1e-4, 1.0))
+    @given(
+        g=hnp.arrays(
+            np.float64,
+            hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
+            elements=st.floats(-1e3, 1e3, allow_subnormal=False),
+        ),
+        lr=st.floats(1e-4, 1.0),
+    )
     def test_first_step_is_at_most_lr(self, g, lr):
         # |lr * g / (|g| + eps)| < lr for every gradient: Adam's step size is bounded by lr at t = 1.
         p = mg.tensor(np.zeros_like(g), requires_grad=True)
@@ -298,7 +313,7 @@ class TestAdam:
         history = run(mg.optim.Adam([p], lr=1e-3, eps=1e-8, convention="paper"), p, kv.ADAM_GRADS_F64)
         change, keras_change = history - p0, kv.ADAM_KERAS_PARAMS_F64 - p0
         np.testing.assert_allclose(change[:, 0], keras_change[:, 0], rtol=5e-3)
-        assert abs(change[0, 2]) > 10 * abs(keras_change[0, 2])          # first step: 11x larger
+        assert abs(change[0, 2]) > 10 * abs(keras_change[0, 2])  # first step: 11x larger
         assert np.all(np.abs(change[:, 2] - keras_change[:, 2]) > 1e-4)  # vs 1e-9 for the 'tf' form
 
 
@@ -411,8 +426,11 @@ def test_frozen_module_is_left_alone():
 
 
 @needs_nn
-@pytest.mark.parametrize("make", [lambda ps: mg.optim.SGD(ps, lr=0.05, momentum=0.9),
-                                  lambda ps: mg.optim.Adam(ps, lr=0.01)], ids=["sgd", "adam"])
+@pytest.mark.parametrize(
+    "make",
+    [lambda ps: mg.optim.SGD(ps, lr=0.05, momentum=0.9), lambda ps: mg.optim.Adam(ps, lr=0.01)],
+    ids=["sgd", "adam"],
+)
 def test_trains_a_model(make):
     mg.manual_seed(0)
     rng = np.random.default_rng(0)

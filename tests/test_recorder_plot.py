@@ -1,4 +1,4 @@
-"""`mg.debug.BatchNormRecorder` (per-step BatchNorm statistics) and `minigrad.plot`."""
+"""`mg.debug.BatchNormRecorder` (per-step BatchNorm statistics) and `minigrad.debug.plot`."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: before pyplot is imported anywhere
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-import minigrad as mg  # noqa: E402
-from minigrad.debug import BatchNormRecorder, record_batchnorm  # noqa: E402
-from minigrad.plot import compare_momenta, plot_moving_averages  # noqa: E402
+import minigrad as mg
+from minigrad.debug import BatchNormRecorder, record_batchnorm
+from minigrad.debug.plot import compare_momenta, plot_moving_averages
 
 N, D, C = 16, 3, 4
 
@@ -84,7 +84,9 @@ def test_keras_default_momentum_moves_slowly():
     rec.remove()
     r = rec["1"]
     assert r.momentum == 0.99 and r.convention == "keras" and r.eps == 1e-3
-    np.testing.assert_allclose(r.moving_mean, moving_recurrence(r.batch_mean, 0.99, np.zeros(C)), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        r.moving_mean, moving_recurrence(r.batch_mean, 0.99, np.zeros(C)), rtol=1e-12, atol=1e-14
+    )
 
 
 def test_cs231n_starts_the_moving_variance_at_zero():
@@ -220,8 +222,10 @@ def test_plot_moving_averages_two_panels_two_lines_each(recorded):
     assert isinstance(fig, Figure) and plt.get_fignums() == open_before
     mean_ax, var_ax = fig.axes
     r = recorded["1"]
-    for ax, stat, batch, moving, start in ((mean_ax, "mean", r.batch_mean, r.moving_mean, 0.0),
-                                           (var_ax, "variance", r.batch_variance, r.moving_variance, 1.0)):
+    for ax, stat, batch, moving, start in (
+        (mean_ax, "mean", r.batch_mean, r.moving_mean, 0.0),
+        (var_ax, "variance", r.batch_variance, r.moving_variance, 1.0),
+    ):
         lines = ax.get_lines()
         assert len(lines) == 2
         assert ax.get_title() == f"BatchNorm '1', channel 2: {stat}"
@@ -241,8 +245,9 @@ def test_plot_moving_averages_reference_lines_and_a_single_record(recorded):
 
 def test_plot_moving_averages_one_row_per_layer():
     mg.manual_seed(0)
-    model = mg.nn.Sequential(mg.nn.Dense(D, C), mg.nn.BatchNorm(C), mg.nn.Dense(C, C), mg.nn.BatchNorm(C, momentum=0.5),
-                             mg.nn.Dense(C, 1))
+    model = mg.nn.Sequential(
+        mg.nn.Dense(D, C), mg.nn.BatchNorm(C), mg.nn.Dense(C, C), mg.nn.BatchNorm(C, momentum=0.5), mg.nn.Dense(C, 1)
+    )
     with BatchNormRecorder(model) as rec:
         train(model, batches(3))
     fig = plot_moving_averages(rec)
@@ -283,7 +288,10 @@ def test_compare_momenta_one_line_per_momentum_plus_the_batch():
     np.testing.assert_array_equal(runs["m=0.5"]["1"].batch_mean, runs["m=0.99"]["1"].batch_mean)
     assert [len(ax.get_lines()) for ax in compare_momenta(runs, show_batch=False).axes] == [3, 3]
     named = compare_momenta({"fast": runs["m=0.5"], "slow": runs["m=0.99"]["1"]}, show_batch=False)
-    assert [t.get_text() for t in named.axes[0].get_legend().get_texts()] == ["fast (momentum=0.5)", "slow (momentum=0.99)"]
+    assert [t.get_text() for t in named.axes[0].get_legend().get_texts()] == [
+        "fast (momentum=0.5)",
+        "slow (momentum=0.99)",
+    ]
 
 
 def test_compare_momenta_needs_a_layer_for_a_multi_layer_recorder():

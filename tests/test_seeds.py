@@ -3,22 +3,25 @@ real frameworks printed or recorded (tests/reference/)."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
+from reference import keras_values as keras
+from reference import tf1_seed000_values as tf1
 
 import minigrad as mg
 from minigrad import nn
-from reference import keras_values as keras
-from reference import tf1_seed000_values as tf1
 
 
 # --------------------------------------------------------------------------------- 000
 def seed000_network(w1: float, w2: float) -> nn.Sequential:
     """The seed's network: dense(no bias) -> BN(momentum 0.5) -> relu -> dense(no bias) -> BN(0.5)."""
-    model = nn.Sequential(nn.Dense(1, 1, bias=False, dtype=np.float32), nn.BatchNorm(1, momentum=0.5, dtype=np.float32),
-                          nn.ReLU(), nn.Dense(1, 1, bias=False, dtype=np.float32), nn.BatchNorm(1, momentum=0.5, dtype=np.float32))
+    model = nn.Sequential(
+        nn.Dense(1, 1, bias=False, dtype=np.float32),
+        nn.BatchNorm(1, momentum=0.5, dtype=np.float32),
+        nn.ReLU(),
+        nn.Dense(1, 1, bias=False, dtype=np.float32),
+        nn.BatchNorm(1, momentum=0.5, dtype=np.float32),
+    )
     model[0].weight.data[...] = w1
     model[3].weight.data[...] = w2
     return model
@@ -43,17 +46,38 @@ def test_seed000_printout_reproduced_to_the_printed_digit(w2):
     bn_1 = model[1](hidden)
     bn_1x = model[2](bn_1)
     printed = {
-        "W1_AFTER": model[0].weight.data, "HIDDEN_1": hidden.data, "BN_1": bn_1.data, "BN_1X": bn_1x.data,
-        "BN1_MOVING_MEAN": model[1].moving_mean.data, "BN1_MOVING_VAR": model[1].moving_variance.data,
-        "BN1_GAMMA": model[1].gamma.data, "BN1_BETA": model[1].beta.data,
+        "W1_AFTER": model[0].weight.data,
+        "HIDDEN_1": hidden.data,
+        "BN_1": bn_1.data,
+        "BN_1X": bn_1x.data,
+        "BN1_MOVING_MEAN": model[1].moving_mean.data,
+        "BN1_MOVING_VAR": model[1].moving_variance.data,
+        "BN1_GAMMA": model[1].gamma.data,
+        "BN1_BETA": model[1].beta.data,
     }
     for item, value in printed.items():
         assert str(value) == getattr(tf1, "SEED_PRINTED_" + item), item  # numpy's float32 printing, as the seed
     suffix = "_W2_M0_285" if w2 < 0 else f"_W2_P{w2:g}".replace(".", "_")
-    for item in ("W1_AFTER", "BN_1", "BN1_MOVING_MEAN", "BN1_MOVING_VAR", "BN1_GAMMA", "BN1_BETA",
-                 "BN2_MOVING_MEAN", "BN2_MOVING_VAR", "BN2_GAMMA", "BN2_BETA", "W2_AFTER"):
-        ours = {"BN2_MOVING_MEAN": model[4].moving_mean.data, "BN2_MOVING_VAR": model[4].moving_variance.data,
-                "BN2_GAMMA": model[4].gamma.data, "BN2_BETA": model[4].beta.data, "W2_AFTER": model[3].weight.data}.get(item, printed.get(item))
+    for item in (
+        "W1_AFTER",
+        "BN_1",
+        "BN1_MOVING_MEAN",
+        "BN1_MOVING_VAR",
+        "BN1_GAMMA",
+        "BN1_BETA",
+        "BN2_MOVING_MEAN",
+        "BN2_MOVING_VAR",
+        "BN2_GAMMA",
+        "BN2_BETA",
+        "W2_AFTER",
+    ):
+        ours = {
+            "BN2_MOVING_MEAN": model[4].moving_mean.data,
+            "BN2_MOVING_VAR": model[4].moving_variance.data,
+            "BN2_GAMMA": model[4].gamma.data,
+            "BN2_BETA": model[4].beta.data,
+            "W2_AFTER": model[3].weight.data,
+        }.get(item, printed.get(item))
         np.testing.assert_allclose(ours, getattr(tf1, item + suffix), rtol=1e-6, atol=1e-7, err_msg=item)
 
 
@@ -143,9 +167,13 @@ def test_seed003_keras_fit_moving_statistics_reproduced():
     for epoch in range(10):
         for start, size in zip(starts, sizes):
             with pytest.warns(UserWarning) if size == 1 else _no_warning():
-                bn(x[start:start + size])
-        np.testing.assert_allclose(bn.moving_mean.data, keras.SEED003_MOVING_MEAN_PER_EPOCH[epoch], rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(bn.moving_variance.data, keras.SEED003_MOVING_VAR_PER_EPOCH[epoch], rtol=1e-5, atol=1e-6)
+                bn(x[start : start + size])
+        np.testing.assert_allclose(
+            bn.moving_mean.data, keras.SEED003_MOVING_MEAN_PER_EPOCH[epoch], rtol=1e-5, atol=1e-6
+        )
+        np.testing.assert_allclose(
+            bn.moving_variance.data, keras.SEED003_MOVING_VAR_PER_EPOCH[epoch], rtol=1e-5, atol=1e-6
+        )
     np.testing.assert_allclose(bn.moving_mean.data, keras.SEED003_MOVING_MEAN, rtol=1e-5, atol=1e-6)
     # predict() afterwards runs inference mode: calling it ten times changes nothing
     bn.eval()

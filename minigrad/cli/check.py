@@ -1,11 +1,11 @@
 """`python -m minigrad check TARGET`: print a derivation's stage-by-stage check; exit 1 when it fails.
 
-    python -m minigrad check batchnorm                      # training mode, eps=1e-5, seed 0
-    python -m minigrad check batchnorm --mode eval --eps 1e-3 --moving-variance 0.5
-    python -m minigrad check batchnorm --override ivar=my_bn.py:ivar_backward
-    python -m minigrad check batchnorm --student my_bn.py:backward
-    python -m minigrad check dense-relu-mse
-    python -m minigrad check seed004                        # seed 004 answered, with numbers
+python -m minigrad check batchnorm                      # training mode, eps=1e-5, seed 0
+python -m minigrad check batchnorm --mode eval --eps 1e-3 --moving-variance 0.5
+python -m minigrad check batchnorm --override ivar=my_bn.py:ivar_backward
+python -m minigrad check batchnorm --student my_bn.py:backward
+python -m minigrad check dense-relu-mse
+python -m minigrad check seed004                        # seed 004 answered, with numbers
 """
 
 from __future__ import annotations
@@ -66,18 +66,39 @@ def _positive_int(text: str) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `check`."""
     parser.add_argument("target", choices=TARGETS, help="what to check: %(choices)s")
-    parser.add_argument("--mode", choices=("train", "eval"), default=None,
-                        help="batchnorm: training mode (batch statistics) or eval (moving statistics); default train")
-    parser.add_argument("--eps", type=_positive_float, default=None, metavar="E",
-                        help="batchnorm: the epsilon in sqrt(var + eps); default 1e-5")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs and upstream gradients (default 0)")
-    parser.add_argument("--batch", type=_positive_int, default=4, metavar="N", help="rows of the random input x (default 4)")
+    parser.add_argument(
+        "--mode",
+        choices=("train", "eval"),
+        default=None,
+        help="batchnorm: training mode (batch statistics) or eval (moving statistics); default train",
+    )
+    parser.add_argument(
+        "--eps",
+        type=_positive_float,
+        default=None,
+        metavar="E",
+        help="batchnorm: the epsilon in sqrt(var + eps); default 1e-5",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the random inputs and upstream gradients (default 0)"
+    )
+    parser.add_argument(
+        "--batch", type=_positive_int, default=4, metavar="N", help="rows of the random input x (default 4)"
+    )
     parser.add_argument("--features", type=_positive_int, default=3, metavar="D", help="columns of x (default 3)")
-    parser.add_argument("--moving-mean", type=float, default=0.0, metavar="M", help="eval mode: the moving mean (default 0)")
-    parser.add_argument("--moving-variance", type=float, default=1.0, metavar="V",
-                        help="eval mode: the moving variance (default 1)")
-    parser.add_argument("--override", action="append", default=[], metavar="STAGE=MODULE:FUNC",
-                        help="your local backward for one stage (repeatable)")
+    parser.add_argument(
+        "--moving-mean", type=float, default=0.0, metavar="M", help="eval mode: the moving mean (default 0)"
+    )
+    parser.add_argument(
+        "--moving-variance", type=float, default=1.0, metavar="V", help="eval mode: the moving variance (default 1)"
+    )
+    parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="STAGE=MODULE:FUNC",
+        help="your local backward for one stage (repeatable)",
+    )
     parser.add_argument("--student", metavar="MODULE:FUNC", help="your whole backward, FUNC(dout, cache)")
 
 
@@ -90,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"minigrad check: cannot use your code: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
     if args.target != "batchnorm" and (args.mode is not None or args.eps is not None):
-        print(f"minigrad check: note: --mode and --eps apply to batchnorm only; ignored for {args.target}", file=sys.stderr)
+        print(
+            f"minigrad check: note: --mode and --eps apply to batchnorm only; ignored for {args.target}",
+            file=sys.stderr,
+        )
 
     rng = np.random.default_rng(args.seed)
     n, d = args.batch, args.features
@@ -99,14 +123,24 @@ def run(args: argparse.Namespace) -> int:
             x = rng.standard_normal((n, d)) * rng.uniform(0.5, 2.0, d) + rng.uniform(-1.0, 1.0, d)
             gamma, beta = rng.uniform(0.5, 1.5, d) * rng.choice([-1.0, 1.0], d), rng.standard_normal(d)
             report: Any = batchnorm.check_stages(
-                x, gamma, beta, eps=1e-5 if args.eps is None else args.eps, mode=args.mode or "train",
-                moving_mean=args.moving_mean, moving_variance=args.moving_variance,
-                overrides=overrides or None, backward=student, seed=args.seed)
+                x,
+                gamma,
+                beta,
+                eps=1e-5 if args.eps is None else args.eps,
+                mode=args.mode or "train",
+                moving_mean=args.moving_mean,
+                moving_variance=args.moving_variance,
+                overrides=overrides or None,
+                backward=student,
+                seed=args.seed,
+            )
         elif args.target == "dense-relu-mse":
             k = 2
             x, W = rng.standard_normal((n, d)), rng.standard_normal((d, k)) / np.sqrt(d)
             b, y = rng.standard_normal(k) * 0.1, rng.standard_normal((n, k))
-            report = dense_relu_mse.check_stages(x, W, b, y, overrides=overrides or None, backward=student, seed=args.seed)
+            report = dense_relu_mse.check_stages(
+                x, W, b, y, overrides=overrides or None, backward=student, seed=args.seed
+            )
         else:
             if overrides or student:
                 print("minigrad check: --override and --student do not apply to seed004", file=sys.stderr)

@@ -38,8 +38,9 @@ def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT_S):
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     # The kernel inherits this process's environment. Force the inline backend: it needs no screen
     # and embeds every figure as a PNG (a backend such as Agg inherited from a CI environment
     # would silently drop the plots from the HTML).
@@ -68,13 +69,24 @@ def write_html(notebook, destination: Path) -> Path:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dir", type=Path, default=None, help="folder of the lesson notebooks (default: ./lessons)")
-    parser.add_argument("--output", type=Path, default=None, help="where to write the HTML copies (default: <dir>/html)")
-    parser.add_argument("--only", nargs="*", default=None, metavar="PART", help="run only notebooks whose file name contains one of these")
+    parser.add_argument(
+        "--output", type=Path, default=None, help="where to write the HTML copies (default: <dir>/html)"
+    )
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        metavar="PART",
+        help="run only notebooks whose file name contains one of these",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     try:  # the notebook stack is the `lessons` extra, imported only when this command runs
-        import matplotlib, nbclient, nbconvert, nbformat  # noqa: F401, E401
+        import matplotlib  # noqa: F401
+        import nbclient
+        import nbconvert
+        import nbformat
     except ModuleNotFoundError as error:
         print(f"lessons: needs {error.name!r}; install the lessons extra: pip install -e '.[lessons]'", file=sys.stderr)
         return 2
@@ -91,9 +103,14 @@ def run(args: argparse.Namespace) -> int:
             notebook = execute_notebook(path)
         except Exception as error:  # report every failing lesson, then fail the run
             failures += 1
-            print(f"FAILED  {path.name}: {type(error).__name__}: {str(error).strip().splitlines()[-1] if str(error).strip() else ''}", file=sys.stderr)
+            print(
+                f"FAILED  {path.name}: {type(error).__name__}: {str(error).strip().splitlines()[-1] if str(error).strip() else ''}",
+                file=sys.stderr,
+            )
             continue
         html = write_html(notebook, output / (path.stem + ".html"))
         print(f"ok      {path.name} ({time.perf_counter() - start:.1f} s) -> {html}")
-    print(f"{len(notebooks) - failures} of {len(notebooks)} lessons ran; HTML copies with their plots are in {output.resolve()}")
+    print(
+        f"{len(notebooks) - failures} of {len(notebooks)} lessons ran; HTML copies with their plots are in {output.resolve()}"
+    )
     return 1 if failures else 0

@@ -26,12 +26,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     check_parser = commands.add_parser(
-        "check", help="check a derivation stage by stage (e.g. `check batchnorm --mode eval`); exit 1 when a stage fails",
-        description=check.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "check",
+        help="check a derivation stage by stage (e.g. `check batchnorm --mode eval`); exit 1 when a stage fails",
+        description=check.DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check.add_arguments(check_parser)
     lessons_parser = commands.add_parser(
-        "lessons", help="execute every lesson notebook headless and write an HTML copy of each (says where)",
-        description="Execute every lesson notebook headless and write an HTML copy of each, with its plots.")
+        "lessons",
+        help="execute every lesson notebook headless and write an HTML copy of each (says where)",
+        description="Execute every lesson notebook headless and write an HTML copy of each, with its plots.",
+    )
     lessons.add_arguments(lessons_parser)
     return parser
 

@@ -5,17 +5,30 @@
 - `trace(t)`: every node of the graph behind `t` in execution order, as a table.
 - `draw(t, ax=None)`: a matplotlib picture of that graph (op, shape, gradient norms).
 - `BatchNormRecorder(model)` / `record_batchnorm(model)`: per-step batch and moving statistics
-  of every BatchNorm layer while a model trains (plot them with `minigrad.plot`).
+  of every BatchNorm layer while a model trains (plot them with `minigrad.debug.plot`).
 
 Anomaly detection (`mg.detect_anomaly()`) and gradient hooks (`Tensor.register_hook`) live in
 the engine; they are re-exported here so that everything for debugging is in one place.
 """
 
 from ..engine.anomaly import AnomalyError, detect_anomaly
+from . import plot  # matplotlib is imported inside its functions, never at import
 from .drawing import draw
 from .recorder import BatchNormRecord, BatchNormRecorder, record_batchnorm
 from .steps import BackwardStep, backward_steps
 from .tracing import Trace, TraceRow, trace
 
-__all__ = ["backward_steps", "BackwardStep", "trace", "Trace", "TraceRow", "draw", "BatchNormRecorder",
-           "BatchNormRecord", "record_batchnorm", "detect_anomaly", "AnomalyError"]
+__all__ = [
+    "AnomalyError",
+    "BackwardStep",
+    "BatchNormRecord",
+    "BatchNormRecorder",
+    "Trace",
+    "TraceRow",
+    "backward_steps",
+    "detect_anomaly",
+    "draw",
+    "plot",
+    "record_batchnorm",
+    "trace",
+]

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..engine.function import shape_str
 from ..engine.tensor import Tensor
+from ..tables import shape_str
 from .tracing import CONST, LEAF, graph_nodes, known_grad, node_op, short_names
 
 if TYPE_CHECKING:
@@ -44,8 +44,9 @@ _COLORS = {"op": "#c6dbef", LEAF: "#c7e9c0", CONST: "#eeeeee", "output": "#fdd0a
 _LEGEND = {"op": "op output", LEAF: "leaf (requires grad)", CONST: "constant", "output": "the tensor drawn"}
 
 
-def layered_layout(edges: list[tuple[int, int]], n: int, widths: list[float]) -> tuple[
-        list[int], dict[tuple[int, int], list[tuple[float, float]]], list[float]]:
+def layered_layout(
+    edges: list[tuple[int, int]], n: int, widths: list[float]
+) -> tuple[list[int], dict[tuple[int, int], list[tuple[float, float]]], list[float]]:
     """Lay out a DAG of `n` nodes (0..n-1 a topological order) given `(parent, child)` edges.
 
     Returns each node's layer, each edge's waypoints `(x, layer)` (empty for an edge between
@@ -104,10 +105,13 @@ def layered_layout(edges: list[tuple[int, int]], n: int, widths: list[float]) ->
         renumber(row)
     for sweep in range(8):  # 3. barycentre ordering, down then up
         going_down = sweep % 2 == 0
-        for lay in (range(1, n_layers) if going_down else range(n_layers - 2, -1, -1)):
+        for lay in range(1, n_layers) if going_down else range(n_layers - 2, -1, -1):
             neighbours = up if going_down else down
             row = rows[lay]
-            key = {v: (float(np.mean([rank[u] for u, _ in neighbours[v]])) if neighbours[v] else rank[v], rank[v]) for v in row}
+            key = {
+                v: (float(np.mean([rank[u] for u, _ in neighbours[v]])) if neighbours[v] else rank[v], rank[v])
+                for v in row
+            }
             row.sort(key=key.__getitem__)
             renumber(row)
 
@@ -127,10 +131,14 @@ def layered_layout(edges: list[tuple[int, int]], n: int, widths: list[float]) ->
     for sweep in range(12):
         going_down = sweep % 2 == 0
         neighbours = up if going_down else down
-        for lay in (range(n_layers) if going_down else range(n_layers - 1, -1, -1)):
+        for lay in range(n_layers) if going_down else range(n_layers - 1, -1, -1):
             row = rows[lay]
-            want = [float(np.average([x[u] for u, _ in neighbours[v]], weights=[w for _, w in neighbours[v]]))
-                    if neighbours[v] else x[v] for v in row]
+            want = [
+                float(np.average([x[u] for u, _ in neighbours[v]], weights=[w for _, w in neighbours[v]]))
+                if neighbours[v]
+                else x[v]
+                for v in row
+            ]
             for r, pos in enumerate(_place_row(want, [v_width[v] for v in row], [priority[v] for v in row])):
                 x[row[r]] = pos
     waypoints = {edge: [(x[v], float(v_layer[v])) for v in chain] for edge, chain in chains.items()}
@@ -149,8 +157,10 @@ def _place_row(want: list[float], widths: list[float], priority: list[tuple]) ->
     placed: list[float | None] = [None] * len(want)
     for r in sorted(range(len(want)), key=lambda r: priority[r]):
         low = max((placed[j] + offset[r] - offset[j] for j in range(r) if placed[j] is not None), default=-np.inf)
-        high = min((placed[j] - offset[j] + offset[r] for j in range(r + 1, len(want)) if placed[j] is not None),
-                   default=np.inf)
+        high = min(
+            (placed[j] - offset[j] + offset[r] for j in range(r + 1, len(want)) if placed[j] is not None),
+            default=np.inf,
+        )
         placed[r] = min(max(want[r], low), high)
     return placed  # type: ignore[return-value]
 
@@ -188,7 +198,9 @@ def draw(t: Tensor, ax: Axes | None = None, *, title: str | None = None) -> Figu
     labels = [_label(names[id(n)], op, n, g) for n, op, g in zip(nodes, ops, grads)]
     widths = [max(len(line) for line in label.split("\n")) * _CHAR_IN + _BOX_PAD_IN for label in labels]
     # One edge per (input, op) pair: `x * x` draws one arrow.
-    edges = list(dict.fromkeys((index[id(p)], i) for i, n in enumerate(nodes) if n._node is not None for p in n._node.inputs))
+    edges = list(
+        dict.fromkeys((index[id(p)], i) for i, n in enumerate(nodes) if n._node is not None for p in n._node.inputs)
+    )
     layer, waypoints, xs = layered_layout(edges, len(nodes), widths)
     n_layers = max(layer) + 1
     x_low = min(x - w / 2 for x, w in zip(xs, widths))
@@ -205,8 +217,9 @@ def draw(t: Tensor, ax: Axes | None = None, *, title: str | None = None) -> Figu
         margin_top, margin_bottom = 0.45, 0.25 + 0.2 * legend_rows  # title; legend
         fig, ax = plt.subplots(figsize=(max(width_in, 4.0), height_in + margin_top + margin_bottom))
         plt.close(fig)  # returned, not left for pyplot to show a second time
-        fig.subplots_adjust(left=0.0, right=1.0, top=1 - margin_top / fig.get_figheight(),
-                            bottom=margin_bottom / fig.get_figheight())
+        fig.subplots_adjust(
+            left=0.0, right=1.0, top=1 - margin_top / fig.get_figheight(), bottom=margin_bottom / fig.get_figheight()
+        )
     else:
         fig = ax.figure
     # One data unit is one inch at the natural size; in a smaller axes everything (fonts
@@ -223,11 +236,24 @@ def draw(t: Tensor, ax: Axes | None = None, *, title: str | None = None) -> Figu
     for i, tensor in enumerate(nodes):
         kind = "output" if tensor is t else (ops[i] if ops[i] in (LEAF, CONST) else "op")
         bad = _nonfinite(tensor.data) or _nonfinite(grads[i])
-        texts.append(ax.text(
-            xs[i], y_of(layer[i]), labels[i], ha="center", va="center", fontsize=font, family="monospace",
-            zorder=3, bbox=dict(boxstyle="round,pad=0.3", facecolor=_COLORS[kind],
-                                edgecolor="red" if bad else "#555555", linewidth=1.6 if bad else 0.8),
-        ))
+        texts.append(
+            ax.text(
+                xs[i],
+                y_of(layer[i]),
+                labels[i],
+                ha="center",
+                va="center",
+                fontsize=font,
+                family="monospace",
+                zorder=3,
+                bbox=dict(
+                    boxstyle="round,pad=0.3",
+                    facecolor=_COLORS[kind],
+                    edgecolor="red" if bad else "#555555",
+                    linewidth=1.6 if bad else 0.8,
+                ),
+            )
+        )
 
     # Arrows enter a box's top edge spread out, in the order of where they come from.
     arriving: dict[int, list[tuple[float, tuple[int, int]]]] = {}
@@ -243,15 +269,27 @@ def draw(t: Tensor, ax: Axes | None = None, *, title: str | None = None) -> Figu
             points = [(xs[p], y_of(layer[p]))] + [(wx, y_of(lay)) for wx, lay in waypoints[(p, c)]]
             if len(points) > 1:  # the route to the last waypoint; it starts under the parent's box
                 ax.plot([px for px, _ in points], [py for _, py in points], zorder=1, **style)
-            ax.annotate("", xy=(entry, 1.0), xycoords=texts[c], xytext=points[-1], textcoords="data",
-                        arrowprops=dict(arrowstyle="-|>", shrinkA=0, shrinkB=1, **style), zorder=1)
+            ax.annotate(
+                "",
+                xy=(entry, 1.0),
+                xycoords=texts[c],
+                xytext=points[-1],
+                textcoords="data",
+                arrowprops=dict(arrowstyle="-|>", shrinkA=0, shrinkB=1, **style),
+                zorder=1,
+            )
 
     x_mid, y_mid = (x_low + x_high) / 2, y_of((n_layers - 1) / 2)
     ax.set_xlim(x_mid - ax_w / scale / 2, x_mid + ax_w / scale / 2)
     ax.set_ylim(y_mid - ax_h / scale / 2, y_mid + ax_h / scale / 2)
     ax.axis("off")
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=legend_columns,
-              frameon=False, fontsize=font)
-    ax.set_title(title if title is not None else f"graph behind {names[id(t)]} ({len(nodes)} nodes)",
-                 fontsize=font + 2)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=legend_columns,
+        frameon=False,
+        fontsize=font,
+    )
+    ax.set_title(title if title is not None else f"graph behind {names[id(t)]} ({len(nodes)} nodes)", fontsize=font + 2)
     return fig

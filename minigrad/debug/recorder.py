@@ -5,7 +5,7 @@
             loss = mg.nn.mse_loss(model(x), y); ...    # train as usual
     rec["1"].batch_mean        # (steps, C): the mean that normalised each training batch
     rec["1"].moving_mean       # (steps, C): the moving mean right after each step
-    minigrad.plot.plot_moving_averages(rec)
+    minigrad.debug.plot.plot_moving_averages(rec)
 
 A **step** is one forward of a layer in effective training mode (`training and trainable`):
 the forwards in which it normalises with the batch's statistics and updates its moving ones.
@@ -68,8 +68,10 @@ class BatchNormRecord:
         self.initial_moving_mean = _array(module.moving_mean)
         self.initial_moving_variance = _array(module.moving_variance)
         self.inference_forwards = 0
-        self._rows: dict[str, list[np.ndarray]] = {k: [] for k in (
-            "batch_mean", "batch_variance", "moving_mean", "moving_variance", "count", "num_batches_tracked")}
+        self._rows: dict[str, list[np.ndarray]] = {
+            k: []
+            for k in ("batch_mean", "batch_variance", "moving_mean", "moving_variance", "count", "num_batches_tracked")
+        }
 
     def _record(self, module: Any, inputs: tuple) -> None:
         rows = self._rows
@@ -81,7 +83,9 @@ class BatchNormRecord:
         channels = rows["batch_mean"][-1].size
         rows["count"].append(np.asarray(int(np.size(getattr(x, "data", x))) // channels if x is not None else 0))
         tracked = getattr(module, "num_batches_tracked", None)
-        rows["num_batches_tracked"].append(np.asarray(int(_array(tracked)) if tracked is not None else len(rows["count"])))
+        rows["num_batches_tracked"].append(
+            np.asarray(int(_array(tracked)) if tracked is not None else len(rows["count"]))
+        )
 
     def _stacked(self, key: str) -> np.ndarray:
         rows = self._rows[key]
@@ -124,8 +128,10 @@ class BatchNormRecord:
         return self._stacked("num_batches_tracked")
 
     def __repr__(self) -> str:
-        return (f"BatchNormRecord({self.name!r}: {self.steps} steps x {self.initial_moving_mean.size} channels, "
-                f"momentum={self.momentum!r}, {self.inference_forwards} inference forwards)")
+        return (
+            f"BatchNormRecord({self.name!r}: {self.steps} steps x {self.initial_moving_mean.size} channels, "
+            f"momentum={self.momentum!r}, {self.inference_forwards} inference forwards)"
+        )
 
     def __str__(self) -> str:
         """The last step, per channel: batch statistics next to the moving ones."""
@@ -134,7 +140,9 @@ class BatchNormRecord:
             return head
         mean, var = self.batch_mean[-1], self.batch_variance[-1]
         mmean, mvar = self.moving_mean[-1], self.moving_variance[-1]
-        rows = [[str(c), f"{mean[c]:.4g}", f"{mmean[c]:.4g}", f"{var[c]:.4g}", f"{mvar[c]:.4g}"] for c in range(mean.size)]
+        rows = [
+            [str(c), f"{mean[c]:.4g}", f"{mmean[c]:.4g}", f"{var[c]:.4g}", f"{mvar[c]:.4g}"] for c in range(mean.size)
+        ]
         table = text_table(("channel", "batch mean", "moving mean", "batch var", "moving var"), rows, right=range(5))
         return f"{head}\nafter step {self.steps}:\n{table}"
 
@@ -160,8 +168,10 @@ class BatchNormRecorder(Mapping[str, BatchNormRecord]):
             wanted = list(layers)
             unknown = [n for n in wanted if n not in found]
             if unknown:
-                raise KeyError(f"BatchNormRecorder: no BatchNorm layer at {', '.join(map(repr, unknown))} in "
-                               f"{type(model).__name__}; BatchNorm layers are at {', '.join(map(repr, found)) or 'none'}")
+                raise KeyError(
+                    f"BatchNormRecorder: no BatchNorm layer at {', '.join(map(repr, unknown))} in "
+                    f"{type(model).__name__}; BatchNorm layers are at {', '.join(map(repr, found)) or 'none'}"
+                )
             found = {n: found[n] for n in wanted}
         if not found:
             raise ValueError(f"BatchNormRecorder: {type(model).__name__} has no BatchNorm layer to record")
@@ -204,8 +214,10 @@ class BatchNormRecorder(Mapping[str, BatchNormRecord]):
         try:
             return self._records[name]
         except KeyError:
-            raise KeyError(f"BatchNormRecorder: no recorded layer {name!r}; recorded layers are "
-                           f"{', '.join(map(repr, self._records))}") from None
+            raise KeyError(
+                f"BatchNormRecorder: no recorded layer {name!r}; recorded layers are "
+                f"{', '.join(map(repr, self._records))}"
+            ) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._records)
@@ -215,7 +227,9 @@ class BatchNormRecorder(Mapping[str, BatchNormRecord]):
 
     def __repr__(self) -> str:
         state = "recording" if self.active else "stopped"
-        layers = ", ".join(f"{n!r}: {r.steps} steps x {r.initial_moving_mean.size} channels" for n, r in self._records.items())
+        layers = ", ".join(
+            f"{n!r}: {r.steps} steps x {r.initial_moving_mean.size} channels" for n, r in self._records.items()
+        )
         return f"BatchNormRecorder({state}; {layers})"
 
 

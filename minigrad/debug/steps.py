@@ -23,10 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.function import shape_str
 from ..engine.graph import iter_backward
 from ..engine.tensor import Tensor
-from ..tables import html_table
+from ..tables import html_table, shape_str
 from .tracing import LEAF, graph_nodes, node_op, read_only, remember_grad, short_names, summarize
 
 
@@ -67,8 +66,13 @@ class BackwardStep:
         if self.is_leaf:
             rows.append(("=", f"{self.name}.grad", summarize(self.tensor.grad)))
         for name, grad in zip(self.inputs, self.input_grads):
-            rows.append(("out", f"-> {name}" + ("" if grad is None else f" {shape_str(grad.shape)}"),
-                         "no grad needed" if grad is None else summarize(grad)))
+            rows.append(
+                (
+                    "out",
+                    f"-> {name}" + ("" if grad is None else f" {shape_str(grad.shape)}"),
+                    "no grad needed" if grad is None else summarize(grad),
+                )
+            )
         return rows
 
     def _title(self) -> str:
@@ -82,8 +86,10 @@ class BackwardStep:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return (f"BackwardStep(index={self.index}, op={self.op!r}, name={self.name!r}, "
-                f"output_grad shape {shape_str(self.output_grad.shape)}, inputs={self.inputs!r})")
+        return (
+            f"BackwardStep(index={self.index}, op={self.op!r}, name={self.name!r}, "
+            f"output_grad shape {shape_str(self.output_grad.shape)}, inputs={self.inputs!r})"
+        )
 
     def _repr_html_(self) -> str:
         return html_table(("", "gradient", "value"), self._lines(), caption=self._title())
@@ -106,7 +112,9 @@ def backward_steps(t: Tensor, grad: Any = None, retain_graph: bool = False) -> G
     return _steps(t, initial, retain_graph, names)
 
 
-def _steps(t: Tensor, grad: np.ndarray, retain_graph: bool, names: dict[int, str]) -> Generator[BackwardStep, None, None]:
+def _steps(
+    t: Tensor, grad: np.ndarray, retain_graph: bool, names: dict[int, str]
+) -> Generator[BackwardStep, None, None]:
     freed: dict[int, Tensor] = {}
     for index, raw in enumerate(iter_backward(t, grad, retain_graph, freed)):
         tensor, output_grad = raw.tensor, read_only(raw.output_grad)
@@ -116,7 +124,11 @@ def _steps(t: Tensor, grad: np.ndarray, retain_graph: bool, names: dict[int, str
                 remember_grad(freed[id(tensor)], output_grad)
         inputs = tuple(names[id(p)] for p in raw.inputs)
         yield BackwardStep(
-            index=index, op=node_op(tensor), name=names[id(tensor)], tensor=tensor,
-            output_grad=output_grad, inputs=inputs,
+            index=index,
+            op=node_op(tensor),
+            name=names[id(tensor)],
+            tensor=tensor,
+            output_grad=output_grad,
+            inputs=inputs,
             input_grads=tuple(read_only(g) for g in raw.input_grads),
         )

@@ -29,9 +29,8 @@ from typing import overload
 
 import numpy as np
 
-from ..engine.function import shape_str
 from ..engine.tensor import FreedTensor, Tensor
-from ..tables import html_table, text_table
+from ..tables import html_table, shape_str, text_table
 
 #: The gradient each tensor received in the latest `backward_steps` pass through it, by
 #: `id(tensor)`, next to a weak reference whose callback drops the entry when the tensor dies:
@@ -57,6 +56,7 @@ def remember_grad(tensor: Tensor, grad: np.ndarray) -> None:
         return
     ref = weakref.ref(tensor, lambda _, key=key: _last_grads.pop(key, None))
     _last_grads[key] = (ref, grad)
+
 
 LEAF = "leaf"
 CONST = "const"
@@ -164,8 +164,16 @@ class TraceRow:
     tensor: Tensor
 
     def cells(self) -> list[str]:
-        return [str(self.index), self.op, self.name, ", ".join(self.inputs) or "-", shape_str(self.shape),
-                str(self.dtype), self.value, self.grad]
+        return [
+            str(self.index),
+            self.op,
+            self.name,
+            ", ".join(self.inputs) or "-",
+            shape_str(self.shape),
+            str(self.dtype),
+            self.value,
+            self.grad,
+        ]
 
 
 class Trace(Sequence[TraceRow]):
@@ -209,8 +217,9 @@ class Trace(Sequence[TraceRow]):
         return str(self)
 
     def _repr_html_(self) -> str:
-        return html_table(self.HEADER, [row.cells() for row in self._rows],
-                          caption=f"{len(self._rows)} nodes, in execution order")
+        return html_table(
+            self.HEADER, [row.cells() for row in self._rows], caption=f"{len(self._rows)} nodes, in execution order"
+        )
 
 
 def trace(t: Tensor) -> Trace:
@@ -227,8 +236,18 @@ def trace(t: Tensor) -> Trace:
     for row, tensor in enumerate(nodes):
         grad = known_grad(tensor)
         inputs = tuple(names[id(p)] for p in tensor._node.inputs) if tensor._node is not None else ()
-        rows.append(TraceRow(
-            index=row, op=node_op(tensor), name=names[id(tensor)], inputs=inputs, shape=tuple(tensor.shape),
-            dtype=tensor.dtype, value="(freed)" if isinstance(tensor, FreedTensor) else summarize(tensor.data), grad=summarize(grad), gradient=grad, tensor=tensor,
-        ))
+        rows.append(
+            TraceRow(
+                index=row,
+                op=node_op(tensor),
+                name=names[id(tensor)],
+                inputs=inputs,
+                shape=tuple(tensor.shape),
+                dtype=tensor.dtype,
+                value="(freed)" if isinstance(tensor, FreedTensor) else summarize(tensor.data),
+                grad=summarize(grad),
+                gradient=grad,
+                tensor=tensor,
+            )
+        )
     return Trace(rows)

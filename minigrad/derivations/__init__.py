@@ -11,4 +11,4 @@ from . import batchnorm, dense_relu_mse, seed004
 from .report import CheckRow, DerivationReport
 from .stages import Derivation, Stage
 
-__all__ = ["Stage", "Derivation", "DerivationReport", "CheckRow", "batchnorm", "dense_relu_mse", "seed004"]
+__all__ = ["CheckRow", "Derivation", "DerivationReport", "Stage", "batchnorm", "dense_relu_mse", "seed004"]

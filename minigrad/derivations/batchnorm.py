@@ -36,10 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.function import shape_str
 from ..engine.tensor import Tensor
 from ..nn.batchnorm import BatchNorm
 from ..nn.functional import batch_norm_composed
+from ..tables import shape_str
 from .report import EXPECT_EXACT, EXPECT_WRONG, DerivationReport, compare
 from .stages import Derivation, Overrides, Stage
 
@@ -192,8 +192,12 @@ class Out(Stage):
 
 
 #: Training mode: statistics of the batch itself, so they depend on x and carry gradient.
-TRAIN = Derivation("BatchNorm, training mode", (Mu, XMu, Sq, Var, SqrtVar, IVar, XHat, GammaX, Out),
-                   inputs=("x", "gamma", "beta"), constants=("eps",))
+TRAIN = Derivation(
+    "BatchNorm, training mode",
+    (Mu, XMu, Sq, Var, SqrtVar, IVar, XHat, GammaX, Out),
+    inputs=("x", "gamma", "beta"),
+    constants=("eps",),
+)
 
 
 # ------------------------------------------------------------------- inference-mode stages
@@ -237,8 +241,12 @@ class EvalXHat(Stage):
 
 
 #: Inference mode: the moving statistics are constants; gammax and out are the same stages.
-EVAL = Derivation("BatchNorm, inference mode", (EvalXMu, EvalXHat, GammaX, Out),
-                  inputs=("x", "gamma", "beta"), constants=("eps", "moving_mean", "moving_variance"))
+EVAL = Derivation(
+    "BatchNorm, inference mode",
+    (EvalXMu, EvalXHat, GammaX, Out),
+    inputs=("x", "gamma", "beta"),
+    constants=("eps", "moving_mean", "moving_variance"),
+)
 
 
 # ----------------------------------------------------------------------- public functions
@@ -267,8 +275,9 @@ def gradients(dout: np.ndarray, cache: Mapping[str, Any], overrides: Overrides |
 def backward(dout: np.ndarray, cache: Mapping[str, Any]) -> Grads:
     """The staged backward of `forward`: the nine local backwards in reverse; (dx, dgamma, dbeta)."""
     if "mu" not in cache:
-        raise ValueError("batchnorm.backward: this cache has no 'mu': it comes from forward_eval "
-                         "(inference mode); use backward_eval")
+        raise ValueError(
+            "batchnorm.backward: this cache has no 'mu': it comes from forward_eval (inference mode); use backward_eval"
+        )
     g = TRAIN.backward(dout, cache)
     return g["dx"], g["dgamma"], g["dbeta"]
 
@@ -276,9 +285,9 @@ def backward(dout: np.ndarray, cache: Mapping[str, Any]) -> Grads:
 def backward_compact(dout: np.ndarray, cache: Mapping[str, Any]) -> Grads:
     """The closed form of the training-mode backward, one line per gradient:
 
-        dx     = (1/N) * gamma * ivar * (N*dout - sum_i dout_i - xhat * sum_i dout_i*xhat_i)
-        dgamma = sum_i dout_i * xhat_i
-        dbeta  = sum_i dout_i
+    dx     = (1/N) * gamma * ivar * (N*dout - sum_i dout_i - xhat * sum_i dout_i*xhat_i)
+    dgamma = sum_i dout_i * xhat_i
+    dbeta  = sum_i dout_i
     """
     xhat, ivar, gamma = cache["xhat"], cache["ivar"], cache["gamma"]
     n = dout.shape[0]
@@ -288,8 +297,14 @@ def backward_compact(dout: np.ndarray, cache: Mapping[str, Any]) -> Grads:
     return dx, dgamma, dbeta
 
 
-def forward_eval(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, moving_mean: Any = 0.0,
-                 moving_variance: Any = 1.0, eps: float = 1e-5) -> tuple[np.ndarray, dict[str, Any]]:
+def forward_eval(
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    moving_mean: Any = 0.0,
+    moving_variance: Any = 1.0,
+    eps: float = 1e-5,
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Inference-mode BatchNorm: out = gamma * (x - moving_mean) / sqrt(moving_variance + eps) + beta."""
     x, gamma, beta = _check_inputs("batchnorm.forward_eval", x, gamma, beta)
     mm, mv = _moving(x.shape[1], moving_mean, moving_variance)
@@ -306,7 +321,7 @@ def backward_eval(dout: np.ndarray, cache: Mapping[str, Any]) -> Grads:
 def backward_eval_compact(dout: np.ndarray, cache: Mapping[str, Any]) -> Grads:
     """Inference mode in closed form (the moving statistics are constants):
 
-        dx = dout * gamma / sqrt(moving_variance + eps);  dgamma = sum_i dout_i * xhat_i;  dbeta = sum_i dout_i
+    dx = dout * gamma / sqrt(moving_variance + eps);  dgamma = sum_i dout_i * xhat_i;  dbeta = sum_i dout_i
     """
     dx = dout * cache["gamma"] / np.sqrt(cache["moving_variance"] + cache["eps"])
     return dx, np.sum(dout * cache["xhat"], axis=0), np.sum(dout, axis=0)
@@ -331,10 +346,20 @@ def table(mode: str = "train") -> str:
 StudentBackward = Callable[[np.ndarray, dict[str, Any]], Any]
 
 
-def check_stages(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dout: np.ndarray | None = None, eps: float = 1e-5,
-                 mode: str = "train", *, moving_mean: Any = 0.0, moving_variance: Any = 1.0,
-                 overrides: Overrides | None = None, backward: StudentBackward | None = None,
-                 seed: int = 0) -> DerivationReport:
+def check_stages(
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    dout: np.ndarray | None = None,
+    eps: float = 1e-5,
+    mode: str = "train",
+    *,
+    moving_mean: Any = 0.0,
+    moving_variance: Any = 1.0,
+    overrides: Overrides | None = None,
+    backward: StudentBackward | None = None,
+    seed: int = 0,
+) -> DerivationReport:
     """Check the derivation stage by stage, then end to end, in float64. Truthy when every row passes.
 
     Rows:
@@ -362,44 +387,92 @@ def check_stages(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dout: np.nd
         raise ValueError(f"check_stages: dout has shape {shape_str(dout.shape)}, but x has shape {shape_str(x.shape)}")
     if mode == "train":
         out, cache = forward(x, gamma, beta, eps)
-        closed = ("compact", "backward_compact: dx = (1/N)*gamma*ivar*(N*dout - sum(dout) - xhat*sum(dout*xhat))",
-                  backward_compact(dout, cache))
+        closed = (
+            "compact",
+            "backward_compact: dx = (1/N)*gamma*ivar*(N*dout - sum(dout) - xhat*sum(dout*xhat))",
+            backward_compact(dout, cache),
+        )
         composed = "minigrad autograd of nn.functional.batch_norm_composed (primitive ops)"
     else:
         out, cache = forward_eval(x, gamma, beta, moving_mean, moving_variance, eps)
-        closed = ("closed form", "backward_eval_compact: dx = dout * gamma / sqrt(moving_variance + eps)",
-                  backward_eval_compact(dout, cache))
+        closed = (
+            "closed form",
+            "backward_eval_compact: dx = dout * gamma / sqrt(moving_variance + eps)",
+            backward_eval_compact(dout, cache),
+        )
         composed = "minigrad autograd of (x - moving_mean) / sqrt(moving_variance + eps) * gamma + beta"
     layer_out, layer_grads = _fused_layer(mode, x, gamma, beta, dout, eps, cache)
     layer = f"mg.nn.BatchNorm({x.shape[1]}, eps={eps:g}){'.eval()' if mode == 'eval' else ''}, backward"
-    references = [closed, ("autograd", composed, _autograd(mode, x, gamma, beta, dout, eps, cache)),
-                  ("fused layer", layer, layer_grads)]
+    references = [
+        closed,
+        ("autograd", composed, _autograd(mode, x, gamma, beta, dout, eps, cache)),
+        ("fused layer", layer, layer_grads),
+    ]
 
     what = f"x {shape_str(x.shape)}, eps={eps:g}, float64, seed={seed}"
     if mode == "eval":
         what += f", moving_mean={_short(cache['moving_mean'])}, moving_variance={_short(cache['moving_variance'])}"
     values = {k: cache[k] for k in (*derivation.inputs, *derivation.constants)}
-    report = derivation.check(values, dout, overrides=overrides, backward=backward, seed=seed,
-                              references=references, title=f"{derivation.title} ({what})")
+    report = derivation.check(
+        values,
+        dout,
+        overrides=overrides,
+        backward=backward,
+        seed=seed,
+        references=references,
+        title=f"{derivation.title} ({what})",
+    )
     report.intros["end to end"] = "End to end: dx, dgamma, dbeta of sum(dout * out), every way we have."
 
     # The forward must agree before any gradient comparison means anything: first end-to-end row.
     first = next(i for i, r in enumerate(report.rows) if r.section == "end to end")
-    report.rows.insert(first, compare(("end to end", "out: staged vs fused layer", "forward outputs"), ["out"], [out],
-                                      [layer_out], atol=1e-10, rtol=1e-8, expected=EXPECT_EXACT, names=("staged", "layer")))
+    report.rows.insert(
+        first,
+        compare(
+            ("end to end", "out: staged vs fused layer", "forward outputs"),
+            ["out"],
+            [out],
+            [layer_out],
+            atol=1e-10,
+            rtol=1e-8,
+            expected=EXPECT_EXACT,
+            names=("staged", "layer"),
+        ),
+    )
     if mode == "eval":
-        report.rows.append(compare(
-            ("end to end", "MISTAKE: train backward on eval forward",
-             "seed 004: the nine-stage backward with mu, var := the moving statistics"),
-            ["dx", "dgamma", "dbeta"], list(backward_train_on_eval(dout, cache)), closed[2], atol=1e-10, rtol=1e-8,
-            expected=EXPECT_WRONG, names=("train backward", "right"), expect="disagree"))
-        report.notes.append("the MISTAKE row shows what goes wrong, on purpose: in inference mode the moving statistics "
-                            "are constants, so no gradient flows through a mean or a variance; it never fails the report")
+        report.rows.append(
+            compare(
+                (
+                    "end to end",
+                    "MISTAKE: train backward on eval forward",
+                    "seed 004: the nine-stage backward with mu, var := the moving statistics",
+                ),
+                ["dx", "dgamma", "dbeta"],
+                list(backward_train_on_eval(dout, cache)),
+                closed[2],
+                atol=1e-10,
+                rtol=1e-8,
+                expected=EXPECT_WRONG,
+                names=("train backward", "right"),
+                expect="disagree",
+            )
+        )
+        report.notes.append(
+            "the MISTAKE row shows what goes wrong, on purpose: in inference mode the moving statistics "
+            "are constants, so no gradient flows through a mean or a variance; it never fails the report"
+        )
     return report
 
 
-def _autograd(mode: str, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dout: np.ndarray, eps: float,
-              cache: Mapping[str, Any]) -> list[np.ndarray]:
+def _autograd(
+    mode: str,
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    dout: np.ndarray,
+    eps: float,
+    cache: Mapping[str, Any],
+) -> list[np.ndarray]:
     """dx, dgamma, dbeta from minigrad's autograd, BatchNorm built from primitive tensor ops."""
     leaves = [Tensor(a, requires_grad=True) for a in (x, gamma, beta)]
     tx, tg, tb = leaves
@@ -411,8 +484,15 @@ def _autograd(mode: str, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dou
     return [t.grad for t in leaves]
 
 
-def _fused_layer(mode: str, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dout: np.ndarray, eps: float,
-                 cache: Mapping[str, Any]) -> tuple[np.ndarray, list[np.ndarray]]:
+def _fused_layer(
+    mode: str,
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    dout: np.ndarray,
+    eps: float,
+    cache: Mapping[str, Any],
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """The fused `mg.nn.BatchNorm` layer's output and (dx, dgamma, dbeta), eps set explicitly."""
     layer = BatchNorm(x.shape[1], eps=eps, convention="keras", dtype=np.float64)
     layer.gamma.data[...] = gamma
@@ -442,8 +522,10 @@ def _check_inputs(what: str, x: Any, gamma: Any, beta: Any, dtype: Any = None) -
         raise ValueError(f"{what}: x must have shape (N, D) (statistics over axis 0), got shape {shape_str(x.shape)}")
     for name, a in (("gamma", gamma), ("beta", beta)):
         if a.shape != (x.shape[1],):
-            raise ValueError(f"{what}: {name} has shape {shape_str(a.shape)}, but x has shape {shape_str(x.shape)}: "
-                             f"{name} needs shape {shape_str((x.shape[1],))}")
+            raise ValueError(
+                f"{what}: {name} has shape {shape_str(a.shape)}, but x has shape {shape_str(x.shape)}: "
+                f"{name} needs shape {shape_str((x.shape[1],))}"
+            )
     return x, gamma, beta
 
 
@@ -454,11 +536,16 @@ def _moving(d: int, moving_mean: Any, moving_variance: Any) -> tuple[np.ndarray,
         try:
             out.append(np.array(np.broadcast_to(a, (d,))))
         except ValueError:
-            raise ValueError(f"batchnorm: {name} has shape {shape_str(a.shape)}; it needs shape {shape_str((d,))} "
-                             "or a single number") from None
+            raise ValueError(
+                f"batchnorm: {name} has shape {shape_str(a.shape)}; it needs shape {shape_str((d,))} or a single number"
+            ) from None
     return out[0], out[1]
 
 
 def _short(a: np.ndarray) -> str:
     a = np.asarray(a)
-    return f"{float(a.flat[0]):g}" if a.size and np.all(a == a.flat[0]) else np.array2string(a, precision=3, separator=", ")
+    return (
+        f"{float(a.flat[0]):g}"
+        if a.size and np.all(a == a.flat[0])
+        else np.array2string(a, precision=3, separator=", ")
+    )

@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.function import shape_str
 from ..engine.tensor import Tensor
 from ..nn.activation import ReLU
 from ..nn.dense import Dense
 from ..nn.loss import mse_loss
+from ..tables import shape_str
 from .report import DerivationReport
 from .stages import Derivation, Overrides, Stage
 
@@ -126,8 +126,16 @@ def table() -> str:
     return DENSE_RELU_MSE.table()
 
 
-def check_stages(x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray, *, overrides: Overrides | None = None,
-                 backward: Callable[[np.ndarray, dict[str, Any]], Any] | None = None, seed: int = 0) -> DerivationReport:
+def check_stages(
+    x: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray,
+    y: np.ndarray,
+    *,
+    overrides: Overrides | None = None,
+    backward: Callable[[np.ndarray, dict[str, Any]], Any] | None = None,
+    seed: int = 0,
+) -> DerivationReport:
     """The same check as `batchnorm.check_stages`, for this derivation, in float64.
 
     Each stage in isolation (with `overrides={"a": my_relu_backward}` your local backward replaces
@@ -137,11 +145,20 @@ def check_stages(x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray, *, 
     `mg.nn.mse_loss`, and central differences of the whole forward.
     """
     x, W, b, y = _check_inputs("dense_relu_mse.check_stages", x, W, b, y, dtype=np.float64)
-    references = [("autograd", "minigrad autograd of ((x @ W + b).relu() - y)**2 .mean()", _autograd(x, W, b, y)),
-                  ("layers", f"mg.nn.Dense({W.shape[0]}, {W.shape[1]}) -> mg.nn.ReLU() -> mg.nn.mse_loss", _layers(x, W, b, y))]
+    references = [
+        ("autograd", "minigrad autograd of ((x @ W + b).relu() - y)**2 .mean()", _autograd(x, W, b, y)),
+        ("layers", f"mg.nn.Dense({W.shape[0]}, {W.shape[1]}) -> mg.nn.ReLU() -> mg.nn.mse_loss", _layers(x, W, b, y)),
+    ]
     title = f"{DENSE_RELU_MSE.title} (x {shape_str(x.shape)}, W {shape_str(W.shape)}, float64, seed={seed})"
-    return DENSE_RELU_MSE.check({"x": x, "W": W, "b": b, "y": y}, 1.0, overrides=overrides, backward=backward,
-                                seed=seed, references=references, title=title)
+    return DENSE_RELU_MSE.check(
+        {"x": x, "W": W, "b": b, "y": y},
+        1.0,
+        overrides=overrides,
+        backward=backward,
+        seed=seed,
+        references=references,
+        title=title,
+    )
 
 
 def _autograd(x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
@@ -164,11 +181,16 @@ def _layers(x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray) -> list[
 def _check_inputs(what: str, x: Any, W: Any, b: Any, y: Any, dtype: Any = None) -> tuple[np.ndarray, ...]:
     x, W, b, y = (np.array(a, dtype=dtype) if dtype else np.asarray(a) for a in (x, W, b, y))
     if x.ndim != 2 or W.ndim != 2 or x.shape[1] != W.shape[0]:
-        raise ValueError(f"{what}: x must be (N, in) and W (in, out); got x {shape_str(x.shape)}, W {shape_str(W.shape)}")
+        raise ValueError(
+            f"{what}: x must be (N, in) and W (in, out); got x {shape_str(x.shape)}, W {shape_str(W.shape)}"
+        )
     if b.shape != (W.shape[1],):
-        raise ValueError(f"{what}: b has shape {shape_str(b.shape)}, but W has shape {shape_str(W.shape)}: "
-                         f"b needs shape {shape_str((W.shape[1],))}")
+        raise ValueError(
+            f"{what}: b has shape {shape_str(b.shape)}, but W has shape {shape_str(W.shape)}: "
+            f"b needs shape {shape_str((W.shape[1],))}"
+        )
     if y.shape != (x.shape[0], W.shape[1]):
-        raise ValueError(f"{what}: y has shape {shape_str(y.shape)}; the prediction has shape "
-                         f"{shape_str((x.shape[0], W.shape[1]))}")
+        raise ValueError(
+            f"{what}: y has shape {shape_str(y.shape)}; the prediction has shape {shape_str((x.shape[0], W.shape[1]))}"
+        )
     return x, W, b, y

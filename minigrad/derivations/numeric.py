@@ -11,8 +11,9 @@ from collections.abc import Callable
 import numpy as np
 
 
-def central_differences(evaluate: Callable[[], np.ndarray], upstream: np.ndarray, array: np.ndarray,
-                        h: float = 1e-6) -> tuple[np.ndarray, ...]:
+def central_differences(
+    evaluate: Callable[[], np.ndarray], upstream: np.ndarray, array: np.ndarray, h: float = 1e-6
+) -> tuple[np.ndarray, ...]:
     """d/dv sum(upstream * evaluate()) for every element v of `array` (perturbed in place, restored).
 
     (f(v + s) - f(v - s)) / 2s at three steps s: h; h/1000; and h*|v| (h**2 for v = 0). The step h

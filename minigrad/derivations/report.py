@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.function import shape_str
 from ..gradcheck.report import relative_error
-from ..tables import text_table
+from ..tables import shape_str, text_table
 
 #: Expected error ranges (cs231n style), written next to the comparisons that use them.
-EXPECT_STAGE = "~1e-8 or below"          # a right local backward vs central differences, h=1e-6
-EXPECT_EXACT = "~1e-12 or below"         # two analytic gradients that differ only by rounding
-EXPECT_NUMERIC = "~1e-7 or below"        # a whole layer vs central differences (passes up to gradcheck's tolerance)
-EXPECT_WRONG = "1e-2 or above"           # what a wrong gradient looks like
+EXPECT_STAGE = "~1e-8 or below"  # a right local backward vs central differences, h=1e-6
+EXPECT_EXACT = "~1e-12 or below"  # two analytic gradients that differ only by rounding
+EXPECT_NUMERIC = "~1e-7 or below"  # a whole layer vs central differences (passes up to gradcheck's tolerance)
+EXPECT_WRONG = "1e-2 or above"  # what a wrong gradient looks like
 
 
 @dataclass
@@ -69,9 +68,19 @@ class CheckRow:
         return self.passed
 
 
-def compare(where: tuple[str, str, str], labels: Sequence[str], ours: Sequence[np.ndarray], reference: Sequence[np.ndarray],
-            *, atol: float, rtol: float, expected: str, names: tuple[str, str] = ("ours", "reference"),
-            expect: str = "agree", stage: str | None = None) -> CheckRow:
+def compare(
+    where: tuple[str, str, str],
+    labels: Sequence[str],
+    ours: Sequence[np.ndarray],
+    reference: Sequence[np.ndarray],
+    *,
+    atol: float,
+    rtol: float,
+    expected: str,
+    names: tuple[str, str] = ("ours", "reference"),
+    expect: str = "agree",
+    stage: str | None = None,
+) -> CheckRow:
     """Compare arrays element by element: pass when |a - b| <= atol + rtol * |b| everywhere.
 
     max rel err is cs231n's |a - b| / max(|a| + |b|, floor) with floor = atol / rtol (near zero
@@ -88,8 +97,10 @@ def compare(where: tuple[str, str, str], labels: Sequence[str], ours: Sequence[n
         if not np.all(np.isfinite(diff)):
             agrees, max_abs, max_rel = False, float("inf"), float("inf")
             worst_excess = float("inf")
-            worst = (f"{label}: non-finite values ({names[0]}: {np.count_nonzero(~np.isfinite(a))}, "
-                     f"{names[1]}: {np.count_nonzero(~np.isfinite(b))})")
+            worst = (
+                f"{label}: non-finite values ({names[0]}: {np.count_nonzero(~np.isfinite(a))}, "
+                f"{names[1]}: {np.count_nonzero(~np.isfinite(b))})"
+            )
             continue
         allowed = atol + rtol * np.abs(b)
         max_abs = max(max_abs, float(diff.max()))
@@ -101,17 +112,33 @@ def compare(where: tuple[str, str, str], labels: Sequence[str], ours: Sequence[n
             worst_excess = float(excess[i])
             n_bad = int(np.count_nonzero(diff > allowed))
             index = tuple(int(k) for k in i)
-            worst = (f"{label} {shape_str(a.shape)}: {n_bad} of {a.size} elements out of tolerance; worst at {index}: "
-                     f"{names[0]} {float(a[i]):.8g}, {names[1]} {float(b[i]):.8g}, |diff| {float(diff[i]):.3g}")
-    return CheckRow(section, name, formula, max_abs, max_rel, agrees, expected, expect=expect,
-                    detail="" if agrees and expect == "agree" else worst, stage=stage)
+            worst = (
+                f"{label} {shape_str(a.shape)}: {n_bad} of {a.size} elements out of tolerance; worst at {index}: "
+                f"{names[0]} {float(a[i]):.8g}, {names[1]} {float(b[i]):.8g}, |diff| {float(diff[i]):.3g}"
+            )
+    return CheckRow(
+        section,
+        name,
+        formula,
+        max_abs,
+        max_rel,
+        agrees,
+        expected,
+        expect=expect,
+        detail="" if agrees and expect == "agree" else worst,
+        stage=stage,
+    )
 
 
 _SECTION_INTRO = {
-    "stages": ("Each stage's local backward vs central differences of that stage alone (seeded random upstream "
-               f"gradient, h=1e-6): expected max rel err {EXPECT_STAGE} when right, {EXPECT_WRONG} when wrong."),
-    "your backward": ("Your backward, gradient by gradient in the order the backward pass completes them, vs the "
-                      "reference staged backward: the first FAIL is where yours first goes wrong."),
+    "stages": (
+        "Each stage's local backward vs central differences of that stage alone (seeded random upstream "
+        f"gradient, h=1e-6): expected max rel err {EXPECT_STAGE} when right, {EXPECT_WRONG} when wrong."
+    ),
+    "your backward": (
+        "Your backward, gradient by gradient in the order the backward pass completes them, vs the "
+        "reference staged backward: the first FAIL is where yours first goes wrong."
+    ),
     "end to end": "End to end: the gradients of sum(dout * output) with respect to every input, every way we have.",
 }
 
@@ -177,9 +204,12 @@ class DerivationReport:
         if first is None:
             return "PASSED"
         count = len(self.failures())
-        what = {"stages": f"stage '{first.stage}'",
-                "your backward": f"gradient {first.name} (completed by stage '{first.stage}')" if first.stage else first.name,
-                }.get(first.section, f"'{first.name}'")
+        what = {
+            "stages": f"stage '{first.stage}'",
+            "your backward": f"gradient {first.name} (completed by stage '{first.stage}')"
+            if first.stage
+            else first.name,
+        }.get(first.section, f"'{first.name}'")
         if np.isfinite(first.max_abs_error):
             size = f"max abs err {first.max_abs_error:.2e}, max rel err {first.max_rel_error:.2e}; expected {first.expected}"
         else:
@@ -203,8 +233,14 @@ class DerivationReport:
             header = ("stage", "forward", "local backward", "max abs err", "max rel err", "result")
             cells = [(r.name, r.formula, r.local_backward, *e) for r, e in zip(rows, errors)]
         else:
-            header = ("gradient" if section == "your backward" else "comparison", "how", "expected",
-                      "max abs err", "max rel err", "result")
+            header = (
+                "gradient" if section == "your backward" else "comparison",
+                "how",
+                "expected",
+                "max abs err",
+                "max rel err",
+                "result",
+            )
             cells = [(r.name, r.formula, r.expected, *e) for r, e in zip(rows, errors)]
         return header, cells
 

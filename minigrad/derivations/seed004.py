@@ -42,8 +42,8 @@ from .report import EXPECT_EXACT, EXPECT_NUMERIC, EXPECT_WRONG, CheckRow, compar
 EXAMPLE_X = np.array([[1.0], [2.0], [3.0], [4.0]])
 EXAMPLE_DOUT = np.array([[1.0], [-1.0], [0.5], [0.25]])
 
-SEED_EPS = 0.0000001   # hard-coded in the seed's layer and in its naive backward
-TF_EPS = 1e-3          # tf.layers.batch_normalization / keras BatchNormalization default epsilon
+SEED_EPS = 0.0000001  # hard-coded in the seed's layer and in its naive backward
+TF_EPS = 1e-3  # tf.layers.batch_normalization / keras BatchNormalization default epsilon
 
 
 # ------------------------------------------------------------------ the seed's code, transcribed
@@ -54,33 +54,44 @@ def seed_training_forward(x: np.ndarray, scale: np.ndarray, beta: np.ndarray) ->
     return (x - batch_mean) / np.sqrt(batch_var + 0.0000001) * scale + beta
 
 
-def seed_testing_forward(x: np.ndarray, scale: np.ndarray, beta: np.ndarray, pop_mean: float | np.ndarray = 0.0,
-                         pop_var: float | np.ndarray = 1.0) -> np.ndarray:
+def seed_testing_forward(
+    x: np.ndarray,
+    scale: np.ndarray,
+    beta: np.ndarray,
+    pop_mean: float | np.ndarray = 0.0,
+    pop_var: float | np.ndarray = 1.0,
+) -> np.ndarray:
     """The seed's testing(): (inputs - pop_mean) / tf.sqrt(pop_var + 0.0000001) * scale + beta
     (pop_mean and pop_var start at 0 and 1)."""
     return (x - pop_mean) / np.sqrt(pop_var + 0.0000001) * scale + beta
 
 
-def naive_backward(dout: np.ndarray, x: np.ndarray, gamma: np.ndarray, eps: float = 0.0000001,
-                   mean: float | np.ndarray | None = None, variance: float | np.ndarray | None = None) -> np.ndarray:
+def naive_backward(
+    dout: np.ndarray,
+    x: np.ndarray,
+    gamma: np.ndarray,
+    eps: float = 0.0000001,
+    mean: float | np.ndarray | None = None,
+    variance: float | np.ndarray | None = None,
+) -> np.ndarray:
     """The seed's `batchnorm_backward_training`, line for line; returns dx.
 
     Two additions, both marked: `eps` is a parameter (the seed hard-codes 0.0000001), and `mean`/
     `variance` replace the batch statistics the way the seed says its test mode did ("the mean and
     variance are set to 0 and 1 during testing").
     """
-    #get the dimensions of the input/output
-    N,D = dout.shape
+    # get the dimensions of the input/output
+    N, D = dout.shape
 
-    mu = 1./N * np.sum(x, axis = 0)  #calculate the mean
+    mu = 1.0 / N * np.sum(x, axis=0)  # calculate the mean
     if mean is not None:  # [added] the seed's test mode: mean := pop_mean
         mu = mean
 
-    xmu = x - mu  #substract the mean from the input
+    xmu = x - mu  # substract the mean from the input
 
-    sq = xmu ** 2
+    sq = xmu**2
 
-    var = 1./N * np.sum(sq, axis = 0)  #calculate the variance
+    var = 1.0 / N * np.sum(sq, axis=0)  # calculate the variance
     if variance is not None:  # [added] the seed's test mode: var := pop_var
         var = variance
 
@@ -88,42 +99,41 @@ def naive_backward(dout: np.ndarray, x: np.ndarray, gamma: np.ndarray, eps: floa
 
     sqrtvar = np.sqrt(var + eps)
 
-    ivar = 1./sqrtvar
+    ivar = 1.0 / sqrtvar
 
-    xhat = xmu * ivar  #normalized input
+    xhat = xmu * ivar  # normalized input
 
+    dbeta = np.sum(dout, axis=0)  # gradients for beta
+    dgammax = dout  # gradients for gamma
 
-    dbeta = np.sum(dout, axis=0)  #gradients for beta
-    dgammax = dout   #gradients for gamma
-
-    dgamma = np.sum(dgammax*xhat, axis=0)
+    dgamma = np.sum(dgammax * xhat, axis=0)
     dxhat = dgammax * gamma
 
-    divar = np.sum(dxhat*xmu, axis=0)
+    divar = np.sum(dxhat * xmu, axis=0)
     dxmu1 = dxhat * ivar
 
-    dsqrtvar = -1. /(sqrtvar**2) * divar
+    dsqrtvar = -1.0 / (sqrtvar**2) * divar
 
-    #step5
-    dvar = 0.5 * 1. /np.sqrt(var+eps) * dsqrtvar
+    # step5
+    dvar = 0.5 * 1.0 / np.sqrt(var + eps) * dsqrtvar
 
-    #step4
-    dsq = 1. /N * np.ones((N,D)) * dvar
+    # step4
+    dsq = 1.0 / N * np.ones((N, D)) * dvar
 
-    #step3
+    # step3
     dxmu2 = 2 * xmu * dsq
 
-    #step2
-    dx1 = (dxmu1 + dxmu2)
-    dmu = -1 * np.sum(dxmu1+dxmu2, axis=0)
+    # step2
+    dx1 = dxmu1 + dxmu2
+    dmu = -1 * np.sum(dxmu1 + dxmu2, axis=0)
 
-    #step1
-    dx2 = 1. /N * np.ones((N,D)) * dmu
+    # step1
+    dx2 = 1.0 / N * np.ones((N, D)) * dmu
 
-    #step0
+    # step0
     dx = dx1 + dx2
 
-    return dx  #final gradient
+    return dx  # final gradient
 
 
 # ----------------------------------------------------------------------------- the report
@@ -163,11 +173,17 @@ class Explanation:
     def __str__(self) -> str:
         out = ["Seed 004: why the naive staged BatchNorm backward disagreed with TensorFlow", self.example]
         for i, claim in enumerate(self.claims, 1):
-            out += ["", f"{i}. {claim.title} [{'verified' if claim.verified else 'NOT VERIFIED'}]", f"   {claim.statement}"]
+            out += [
+                "",
+                f"{i}. {claim.title} [{'verified' if claim.verified else 'NOT VERIFIED'}]",
+                f"   {claim.statement}",
+            ]
             if claim.source:
                 out.append(f"   source: {claim.source}")
-            cells = [(r.name, r.expected, format_number(r.max_abs_error), format_number(r.max_rel_error), _verdict(r))
-                     for r in claim.rows]
+            cells = [
+                (r.name, r.expected, format_number(r.max_abs_error), format_number(r.max_rel_error), _verdict(r))
+                for r in claim.rows
+            ]
             table = text_table(("comparison", "expected", "max abs err", "max rel err", "result"), cells)
             out += ["   " + line for line in table.splitlines()]
         out += ["", "How to fix the naive code:"] + [f"  - {f}" for f in self.fix]
@@ -186,8 +202,12 @@ def _verdict(row: CheckRow) -> str:
     return "agrees" if row.agrees else "DISAGREES"
 
 
-def explain(x: np.ndarray | None = None, dout: np.ndarray | None = None, gamma: np.ndarray | None = None,
-            beta: np.ndarray | None = None) -> Explanation:
+def explain(
+    x: np.ndarray | None = None,
+    dout: np.ndarray | None = None,
+    gamma: np.ndarray | None = None,
+    beta: np.ndarray | None = None,
+) -> Explanation:
     """Check every part of the answer to seed 004 numerically; returns a printable `Explanation`.
 
     Defaults: the small one-neuron example (`EXAMPLE_X`, `EXAMPLE_DOUT`) with the seed's initial
@@ -210,28 +230,64 @@ def explain(x: np.ndarray | None = None, dout: np.ndarray | None = None, gamma: 
     # 1. The naive backward differentiates the seed's own training() forward correctly.
     x_live = x.copy()  # perturbed in place by the central differences
     fd = _numeric_dx(lambda: seed_training_forward(x_live, gamma, beta), x_live, dout, naive)
-    claims.append(Claim(
-        "The naive backward is right for the seed's own layer",
-        "It is cs231n's staged backward with the seed's eps=1e-7: it matches the staged derivation and central "
-        "differences of the seed's training() forward. The bug is not in its calculus.",
-        [compare(("", "naive vs staged backward (eps=1e-7)", ""), labels, [naive], [bn.backward(dout, cache)[0]],
-                 names=("naive", "staged"), **exact),
-         compare(("", "naive vs numeric d training()/dx", ""), labels, [naive], [fd], names=("naive", "numeric"), **numeric)]))
+    claims.append(
+        Claim(
+            "The naive backward is right for the seed's own layer",
+            "It is cs231n's staged backward with the seed's eps=1e-7: it matches the staged derivation and central "
+            "differences of the seed's training() forward. The bug is not in its calculus.",
+            [
+                compare(
+                    ("", "naive vs staged backward (eps=1e-7)", ""),
+                    labels,
+                    [naive],
+                    [bn.backward(dout, cache)[0]],
+                    names=("naive", "staged"),
+                    **exact,
+                ),
+                compare(
+                    ("", "naive vs numeric d training()/dx", ""),
+                    labels,
+                    [naive],
+                    [fd],
+                    names=("naive", "numeric"),
+                    **numeric,
+                ),
+            ],
+        )
+    )
 
     # 2. TensorFlow's default epsilon is 1e-3.
     layer_train = _layer_dx(x, gamma, beta, dout, training=True)  # Keras defaults: eps=1e-3
     naive_tf_eps = naive_backward(dout, x, gamma, eps=TF_EPS)
-    row = compare(("", "naive (eps=1e-7) vs TF-default layer (eps=1e-3)", ""), labels, [naive], [layer_train],
-                  names=("naive", "layer"), **{**wrong, "expected": "well above 1e-12: small but real"})
-    claims.append(Claim(
-        "TensorFlow's layer uses eps=1e-3; the naive code uses 1e-7",
-        f"tf.layers.batch_normalization and keras BatchNormalization default to epsilon=0.001. With 1e-7 the naive dx "
-        f"differs from the layer's by {row.max_abs_error:.1e} here; with eps=1e-3 it agrees. (The layer: "
-        "mg.nn.BatchNorm with Keras defaults, checked against TensorFlow's numbers in tests/reference/keras_values.py.)",
-        [row, compare(("", "naive (eps=1e-3) vs TF-default layer (eps=1e-3)", ""), labels, [naive_tf_eps], [layer_train],
-                      names=("naive", "layer"), **exact)],
-        source="https://www.tensorflow.org/versions/r1.15/api_docs/python/tf/layers/batch_normalization "
-               "(epsilon=0.001, training=False)"))
+    row = compare(
+        ("", "naive (eps=1e-7) vs TF-default layer (eps=1e-3)", ""),
+        labels,
+        [naive],
+        [layer_train],
+        names=("naive", "layer"),
+        **{**wrong, "expected": "well above 1e-12: small but real"},
+    )
+    claims.append(
+        Claim(
+            "TensorFlow's layer uses eps=1e-3; the naive code uses 1e-7",
+            f"tf.layers.batch_normalization and keras BatchNormalization default to epsilon=0.001. With 1e-7 the naive dx "
+            f"differs from the layer's by {row.max_abs_error:.1e} here; with eps=1e-3 it agrees. (The layer: "
+            "mg.nn.BatchNorm with Keras defaults, checked against TensorFlow's numbers in tests/reference/keras_values.py.)",
+            [
+                row,
+                compare(
+                    ("", "naive (eps=1e-3) vs TF-default layer (eps=1e-3)", ""),
+                    labels,
+                    [naive_tf_eps],
+                    [layer_train],
+                    names=("naive", "layer"),
+                    **exact,
+                ),
+            ],
+            source="https://www.tensorflow.org/versions/r1.15/api_docs/python/tf/layers/batch_normalization "
+            "(epsilon=0.001, training=False)",
+        )
+    )
 
     # 3. Test mode: the moving statistics are constants.
     pop_mean, pop_var = np.zeros(d), np.ones(d)
@@ -239,45 +295,91 @@ def explain(x: np.ndarray | None = None, dout: np.ndarray | None = None, gamma: 
     naive_test = naive_backward(dout, x, gamma, mean=pop_mean, variance=pop_var)
     fd_test = _numeric_dx(lambda: seed_testing_forward(x_live, gamma, beta, pop_mean, pop_var), x_live, dout, right)
     _, eval_cache = bn.forward_eval(x, gamma, beta, pop_mean, pop_var, SEED_EPS)
-    claims.append(Claim(
-        "In test mode the gradient treats the moving statistics as constants",
-        "testing() uses pop_mean and pop_var, which do not depend on x: dx = dout * gamma / sqrt(pop_var + eps), "
-        "and nothing flows through a mean or a variance. The naive code ran the TRAINING backward with mean 0 and "
-        "variance 1, keeping the dmu and dvar paths: wrong.",
-        [compare(("", "dout*gamma/sqrt(pop_var+eps) vs numeric d testing()/dx", ""), labels, [right], [fd_test],
-                 names=("formula", "numeric"), **numeric),
-         compare(("", "staged inference backward vs that formula", ""), labels, [bn.backward_eval(dout, eval_cache)[0]],
-                 [right], names=("staged", "formula"), **exact),
-         compare(("", "naive test mode (mean 0, var 1) vs the right dx", ""), labels, [naive_test], [right],
-                 names=("naive", "right"), **wrong)]))
+    claims.append(
+        Claim(
+            "In test mode the gradient treats the moving statistics as constants",
+            "testing() uses pop_mean and pop_var, which do not depend on x: dx = dout * gamma / sqrt(pop_var + eps), "
+            "and nothing flows through a mean or a variance. The naive code ran the TRAINING backward with mean 0 and "
+            "variance 1, keeping the dmu and dvar paths: wrong.",
+            [
+                compare(
+                    ("", "dout*gamma/sqrt(pop_var+eps) vs numeric d testing()/dx", ""),
+                    labels,
+                    [right],
+                    [fd_test],
+                    names=("formula", "numeric"),
+                    **numeric,
+                ),
+                compare(
+                    ("", "staged inference backward vs that formula", ""),
+                    labels,
+                    [bn.backward_eval(dout, eval_cache)[0]],
+                    [right],
+                    names=("staged", "formula"),
+                    **exact,
+                ),
+                compare(
+                    ("", "naive test mode (mean 0, var 1) vs the right dx", ""),
+                    labels,
+                    [naive_test],
+                    [right],
+                    names=("naive", "right"),
+                    **wrong,
+                ),
+            ],
+        )
+    )
 
     # 4. tf.layers defaults to training=False.
     layer_eval = _layer_dx(x, gamma, beta, dout, training=False)  # fresh: moving stats 0 and 1
     inference = dout * gamma / np.sqrt(1.0 + TF_EPS)
-    claims.append(Claim(
-        "tf.layers.batch_normalization defaults to training=False",
-        "Called without training=True, TensorFlow normalises with the moving statistics even while training; "
-        "fresh, they are 0 and 1, so its dx is dout * gamma / sqrt(1 + 1e-3), whatever the batch. The naive "
-        "training backward cannot match that: if the seed's TensorFlow side was built without training=True, this is "
-        "why even its training-mode gradients differed strongly. Pass training=True (and run the UPDATE_OPS) while training.",
-        [compare(("", "TF-default layer, training=False vs dout*gamma/sqrt(1+1e-3)", ""), labels, [layer_eval], [inference],
-                 names=("layer", "formula"), **exact),
-         compare(("", "naive training backward vs that layer", ""), labels, [naive], [layer_eval],
-                 names=("naive", "layer"), **wrong)],
-        source="https://www.tensorflow.org/versions/r1.15/api_docs/python/tf/layers/batch_normalization"))
+    claims.append(
+        Claim(
+            "tf.layers.batch_normalization defaults to training=False",
+            "Called without training=True, TensorFlow normalises with the moving statistics even while training; "
+            "fresh, they are 0 and 1, so its dx is dout * gamma / sqrt(1 + 1e-3), whatever the batch. The naive "
+            "training backward cannot match that: if the seed's TensorFlow side was built without training=True, this is "
+            "why even its training-mode gradients differed strongly. Pass training=True (and run the UPDATE_OPS) while training.",
+            [
+                compare(
+                    ("", "TF-default layer, training=False vs dout*gamma/sqrt(1+1e-3)", ""),
+                    labels,
+                    [layer_eval],
+                    [inference],
+                    names=("layer", "formula"),
+                    **exact,
+                ),
+                compare(
+                    ("", "naive training backward vs that layer", ""),
+                    labels,
+                    [naive],
+                    [layer_eval],
+                    names=("naive", "layer"),
+                    **wrong,
+                ),
+            ],
+            source="https://www.tensorflow.org/versions/r1.15/api_docs/python/tf/layers/batch_normalization",
+        )
+    )
 
-    example = (f"Example: x {tuple(x.shape)} = {np.array2string(x.ravel(), separator=', ')}, dout = "
-               f"{np.array2string(dout.ravel(), separator=', ')}, scale (gamma) = {np.array2string(gamma, separator=', ')}, "
-               f"beta = {np.array2string(beta, separator=', ')}; float64")
-    fix = ["use the layer's epsilon (1e-3 for TensorFlow's default) in the backward, or build the layer with epsilon=1e-7",
-           "training: call the layer with training=True (tf.layers defaults to False) and run tf.GraphKeys.UPDATE_OPS",
-           "testing: dx = dout * gamma / sqrt(moving_variance + eps); dgamma = sum(dout * xhat); dbeta = sum(dout) "
-           "(no dmu, no dvar: the moving statistics are constants)",
-           "check it stage by stage: minigrad.derivations.batchnorm.check_stages(x, gamma, beta, mode='eval')"]
+    example = (
+        f"Example: x {tuple(x.shape)} = {np.array2string(x.ravel(), separator=', ')}, dout = "
+        f"{np.array2string(dout.ravel(), separator=', ')}, scale (gamma) = {np.array2string(gamma, separator=', ')}, "
+        f"beta = {np.array2string(beta, separator=', ')}; float64"
+    )
+    fix = [
+        "use the layer's epsilon (1e-3 for TensorFlow's default) in the backward, or build the layer with epsilon=1e-7",
+        "training: call the layer with training=True (tf.layers defaults to False) and run tf.GraphKeys.UPDATE_OPS",
+        "testing: dx = dout * gamma / sqrt(moving_variance + eps); dgamma = sum(dout * xhat); dbeta = sum(dout) "
+        "(no dmu, no dvar: the moving statistics are constants)",
+        "check it stage by stage: minigrad.derivations.batchnorm.check_stages(x, gamma, beta, mode='eval')",
+    ]
     return Explanation(claims, example, fix)
 
 
-def _numeric_dx(evaluate: Callable[[], np.ndarray], x_live: np.ndarray, dout: np.ndarray, analytic: np.ndarray) -> np.ndarray:
+def _numeric_dx(
+    evaluate: Callable[[], np.ndarray], x_live: np.ndarray, dout: np.ndarray, analytic: np.ndarray
+) -> np.ndarray:
     """Central differences of sum(dout * evaluate()) with respect to x_live (read live by evaluate)."""
     return closer(analytic, *central_differences(evaluate, dout, x_live))
 

@@ -43,8 +43,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..engine.function import shape_str
-from ..tables import text_table
+from ..tables import shape_str, text_table
 from .numeric import central_differences, closer
 from .report import EXPECT_EXACT, EXPECT_NUMERIC, EXPECT_STAGE, CheckRow, DerivationReport, compare
 
@@ -136,8 +135,9 @@ class Derivation:
     differentiated (eps, moving statistics, a regression target).
     """
 
-    def __init__(self, title: str, stages: Sequence[type[Stage]], inputs: Sequence[str],
-                 constants: Sequence[str] = ()) -> None:
+    def __init__(
+        self, title: str, stages: Sequence[type[Stage]], inputs: Sequence[str], constants: Sequence[str] = ()
+    ) -> None:
         self.title = title
         self.stages: tuple[type[Stage], ...] = tuple(stages)
         self.inputs, self.constants = tuple(inputs), tuple(constants)
@@ -150,8 +150,10 @@ class Derivation:
                 raise ValueError(f"{title}: stage {stage.name!r} reuses the name of an earlier value")
             missing = [v for v in stage.inputs if v not in known]
             if missing:
-                raise ValueError(f"{title}: stage {stage.name!r} is differentiated with respect to {missing}, "
-                                 f"which no earlier stage or input provides (known: {sorted(known)})")
+                raise ValueError(
+                    f"{title}: stage {stage.name!r} is differentiated with respect to {missing}, "
+                    f"which no earlier stage or input provides (known: {sorted(known)})"
+                )
             known.add(stage.name)
         self.consumers: dict[str, list[str]] = {v: [] for v in (*self.inputs, *(s.name for s in self.stages))}
         for stage in self.stages:
@@ -181,13 +183,16 @@ class Derivation:
         """
         missing = [v for v in (*self.inputs, *self.constants) if v not in values]
         if missing:
-            raise KeyError(f"{self.title}: forward needs {', '.join(missing)} "
-                           f"(inputs: {', '.join(self.inputs)}; constants: {', '.join(self.constants) or 'none'})")
+            raise KeyError(
+                f"{self.title}: forward needs {', '.join(missing)} "
+                f"(inputs: {', '.join(self.inputs)}; constants: {', '.join(self.constants) or 'none'})"
+            )
         pinned = pinned or {}
         unknown = [p for p in pinned if p not in self.consumers or p in self.inputs]
         if unknown:
-            raise KeyError(f"{self.title}: cannot pin {unknown}: not a stage "
-                           f"(stages: {', '.join(s.name for s in self.stages)})")
+            raise KeyError(
+                f"{self.title}: cannot pin {unknown}: not a stage (stages: {', '.join(s.name for s in self.stages)})"
+            )
         cache = {k: (np.asarray(v) if k in self.inputs else v) for k, v in values.items()}
         for stage in self.stages:
             if stage.name in pinned:
@@ -197,16 +202,19 @@ class Derivation:
                 cache[stage.name] = np.asarray(call_by_name(stage.forward, None, cache, what))
         return cache
 
-    def local_backward(self, stage: type[Stage], grad: np.ndarray, cache: Mapping[str, Any],
-                       overrides: Overrides | None = None) -> tuple[np.ndarray, ...]:
+    def local_backward(
+        self, stage: type[Stage], grad: np.ndarray, cache: Mapping[str, Any], overrides: Overrides | None = None
+    ) -> tuple[np.ndarray, ...]:
         """One stage's local backward (or its override), checked: one gradient per input, right shapes."""
         fn = (overrides or {}).get(stage.name, stage.backward)
         what = f"{self.title}: stage {stage.name!r} backward" + (" (your override)" if fn is not stage.backward else "")
         result = call_by_name(fn, grad, cache, what)
         grads = result if isinstance(result, (tuple, list)) else (result,)
         if len(grads) != len(stage.inputs):
-            raise ValueError(f"{what} returned {len(grads)} gradient(s); it must return one per input: "
-                             f"{', '.join(grad_name(v) for v in stage.inputs)}")
+            raise ValueError(
+                f"{what} returned {len(grads)} gradient(s); it must return one per input: "
+                f"{', '.join(grad_name(v) for v in stage.inputs)}"
+            )
         out = []
         for v, g in zip(stage.inputs, grads):
             g = np.asarray(g)
@@ -214,13 +222,17 @@ class Derivation:
                 g = g.astype(np.float64)
             want = np.shape(cache[v])
             if g.shape != want:
-                raise ValueError(f"{what} returned {grad_name(v)} of shape {shape_str(g.shape)}, but {v} has shape "
-                                 f"{shape_str(want)} (a gradient has the shape of its value; broadcast values "
-                                 "need their gradient summed over the broadcast axis)")
+                raise ValueError(
+                    f"{what} returned {grad_name(v)} of shape {shape_str(g.shape)}, but {v} has shape "
+                    f"{shape_str(want)} (a gradient has the shape of its value; broadcast values "
+                    "need their gradient summed over the broadcast axis)"
+                )
             out.append(g)
         return tuple(out)
 
-    def backward(self, dout: Any, cache: Mapping[str, Any], overrides: Overrides | None = None) -> dict[str, np.ndarray]:
+    def backward(
+        self, dout: Any, cache: Mapping[str, Any], overrides: Overrides | None = None
+    ) -> dict[str, np.ndarray]:
         """Every stage's local backward in reverse order; returns all gradients by name (`dxhat`, ...).
 
         A value used by several stages (e.g. `xmu`, used by `sq` and `xhat`) receives the SUM of
@@ -228,8 +240,10 @@ class Derivation:
         """
         dout = np.asarray(dout)
         if dout.shape != np.shape(cache[self.output]):
-            raise ValueError(f"{self.title}: {grad_name(self.output)} has shape {shape_str(dout.shape)}, but "
-                             f"{self.output} has shape {shape_str(np.shape(cache[self.output]))}")
+            raise ValueError(
+                f"{self.title}: {grad_name(self.output)} has shape {shape_str(dout.shape)}, but "
+                f"{self.output} has shape {shape_str(np.shape(cache[self.output]))}"
+            )
         grads: dict[str, np.ndarray] = {self.output: dout}
         for stage in reversed(self.stages):
             if stage.name not in grads:  # nothing downstream uses this value
@@ -253,8 +267,17 @@ class Derivation:
         return order
 
     # ------------------------------------------------------------------------------- checks
-    def check_stage(self, stage: type[Stage], cache: Mapping[str, Any], overrides: Overrides | None = None,
-                    *, seed: int = 0, h: float = 1e-6, atol: float = 1e-8, rtol: float = 1e-6) -> CheckRow:
+    def check_stage(
+        self,
+        stage: type[Stage],
+        cache: Mapping[str, Any],
+        overrides: Overrides | None = None,
+        *,
+        seed: int = 0,
+        h: float = 1e-6,
+        atol: float = 1e-8,
+        rtol: float = 1e-6,
+    ) -> CheckRow:
         """One stage's local backward vs central differences of that stage alone, in float64.
 
         The upstream gradient G is random (seeded); the numeric gradient of input v is
@@ -275,8 +298,16 @@ class Derivation:
         try:
             analytic = self.local_backward(stage, upstream, values, overrides)
         except Exception as error:  # a student's override that crashes is a failing row, not a crash
-            return CheckRow(*where, float("nan"), float("nan"), False, EXPECT_STAGE, local_backward=local,
-                            detail=f"{type(error).__name__}: {error}", stage=stage.name)
+            return CheckRow(
+                *where,
+                float("nan"),
+                float("nan"),
+                False,
+                EXPECT_STAGE,
+                local_backward=local,
+                detail=f"{type(error).__name__}: {error}",
+                stage=stage.name,
+            )
 
         def evaluate() -> np.ndarray:
             out = call_by_name(stage.forward, None, values, f"{self.title}: stage {stage.name!r} forward")
@@ -287,22 +318,40 @@ class Derivation:
             values[v] = np.array(values[v], dtype=np.float64)  # a private copy, perturbed in place
             numeric.append(closer(a, *central_differences(evaluate, upstream, values[v], h)))
         labels = [grad_name(v) for v in stage.inputs]
-        row = compare(where, labels, analytic, numeric, atol=atol, rtol=rtol, expected=EXPECT_STAGE,
-                      names=("backward", "numeric"), stage=stage.name)
+        row = compare(
+            where,
+            labels,
+            analytic,
+            numeric,
+            atol=atol,
+            rtol=rtol,
+            expected=EXPECT_STAGE,
+            names=("backward", "numeric"),
+            stage=stage.name,
+        )
         row.local_backward = local
         return row
 
-    def check_stages(self, cache: Mapping[str, Any], overrides: Overrides | None = None, *, seed: int = 0,
-                     h: float = 1e-6) -> list[CheckRow]:
+    def check_stages(
+        self, cache: Mapping[str, Any], overrides: Overrides | None = None, *, seed: int = 0, h: float = 1e-6
+    ) -> list[CheckRow]:
         """`check_stage` for every stage, in forward order (the order of the derivation's table)."""
         unknown = [k for k in (overrides or {}) if k not in {s.name for s in self.stages}]
         if unknown:
-            raise KeyError(f"{self.title}: overrides for unknown stage(s) {unknown}; stages: "
-                           f"{', '.join(s.name for s in self.stages)}")
+            raise KeyError(
+                f"{self.title}: overrides for unknown stage(s) {unknown}; stages: "
+                f"{', '.join(s.name for s in self.stages)}"
+            )
         return [self.check_stage(s, cache, overrides, seed=seed, h=h) for s in self.stages]
 
-    def compare_gradients(self, yours: Mapping[str, Any] | Sequence[Any], reference: Mapping[str, np.ndarray],
-                          *, atol: float = 1e-10, rtol: float = 1e-8) -> tuple[list[CheckRow], list[str]]:
+    def compare_gradients(
+        self,
+        yours: Mapping[str, Any] | Sequence[Any],
+        reference: Mapping[str, np.ndarray],
+        *,
+        atol: float = 1e-10,
+        rtol: float = 1e-8,
+    ) -> tuple[list[CheckRow], list[str]]:
         """Your backward's gradients vs the reference staged backward, in the order the backward
         pass completes them (so the first failing row is where your backward first goes wrong).
 
@@ -314,40 +363,86 @@ class Derivation:
         if not isinstance(yours, Mapping):
             yours = list(yours) if isinstance(yours, (tuple, list)) else [yours]
             if len(yours) != len(self.inputs):
-                raise ValueError(f"{self.title}: your backward returned {len(yours)} arrays; expected "
-                                 f"{len(self.inputs)} ({', '.join(grad_name(v) for v in self.inputs)}) or a dict by name")
+                raise ValueError(
+                    f"{self.title}: your backward returned {len(yours)} arrays; expected "
+                    f"{len(self.inputs)} ({', '.join(grad_name(v) for v in self.inputs)}) or a dict by name"
+                )
             yours = {grad_name(v): g for v, g in zip(self.inputs, yours)}
         notes = []
         known = {grad_name(v) for v in self.consumers}
         extra = [k for k in yours if k not in known]
         if extra:
-            notes.append(f"ignored: {', '.join(map(str, extra))} (not the gradient of a value of this derivation; "
-                         f"names are 'd' + a value: {', '.join(sorted(known))})")
+            notes.append(
+                f"ignored: {', '.join(map(str, extra))} (not the gradient of a value of this derivation; "
+                f"names are 'd' + a value: {', '.join(sorted(known))})"
+            )
         rows = []
         for v, by in self.gradient_order()[1:]:
             key = grad_name(v)
             users = self.consumers[v]
             formula = f"from stage {by}" if len(users) == 1 else f"sum over stages {', '.join(reversed(users))}"
             if key not in yours:
-                rows.append(CheckRow("your backward", key, formula, float("nan"), float("nan"), True, EXPECT_EXACT,
-                                     given=False, stage=by))
+                rows.append(
+                    CheckRow(
+                        "your backward",
+                        key,
+                        formula,
+                        float("nan"),
+                        float("nan"),
+                        True,
+                        EXPECT_EXACT,
+                        given=False,
+                        stage=by,
+                    )
+                )
                 continue
             try:
                 mine = np.asarray(yours[key], dtype=np.float64)
                 if mine.shape != reference[key].shape:
-                    raise ValueError(f"{key} has shape {shape_str(mine.shape)}, but {v} has shape "
-                                     f"{shape_str(reference[key].shape)}")
+                    raise ValueError(
+                        f"{key} has shape {shape_str(mine.shape)}, but {v} has shape {shape_str(reference[key].shape)}"
+                    )
             except (ValueError, TypeError) as error:
-                rows.append(CheckRow("your backward", key, formula, float("nan"), float("nan"), False, EXPECT_EXACT,
-                                     detail=str(error), stage=by))
+                rows.append(
+                    CheckRow(
+                        "your backward",
+                        key,
+                        formula,
+                        float("nan"),
+                        float("nan"),
+                        False,
+                        EXPECT_EXACT,
+                        detail=str(error),
+                        stage=by,
+                    )
+                )
                 continue
-            rows.append(compare(("your backward", key, formula), [key], [mine], [reference[key]], atol=atol,
-                                rtol=rtol, expected=EXPECT_EXACT, names=("yours", "reference"), stage=by))
+            rows.append(
+                compare(
+                    ("your backward", key, formula),
+                    [key],
+                    [mine],
+                    [reference[key]],
+                    atol=atol,
+                    rtol=rtol,
+                    expected=EXPECT_EXACT,
+                    names=("yours", "reference"),
+                    stage=by,
+                )
+            )
         return rows, notes
 
-    def check(self, values: Mapping[str, Any], dout: Any = None, *, overrides: Overrides | None = None,
-              backward: Callable[[np.ndarray, dict[str, Any]], Any] | None = None, seed: int = 0,
-              references: Sequence[tuple[str, str, Sequence[np.ndarray]]] = (), title: str | None = None) -> DerivationReport:
+    def check(
+        self,
+        values: Mapping[str, Any],
+        dout: Any = None,
+        *,
+        overrides: Overrides | None = None,
+        backward: Callable[[np.ndarray, dict[str, Any]], Any] | None = None,
+        seed: int = 0,
+        references: Sequence[tuple[str, str, Sequence[np.ndarray]]] = (),
+        title: str | None = None,
+    ) -> DerivationReport:
         """The whole check of this derivation at `values` (inputs and constants), in float64.
 
         - one row per stage: its local backward (or your override) in isolation;
@@ -366,8 +461,10 @@ class Derivation:
             dout = np.ones(shape) if shape == () else np.random.default_rng(seed).standard_normal(shape)
         dout = np.array(dout, dtype=np.float64)
         if dout.shape != shape:
-            raise ValueError(f"{self.title}: {grad_name(self.output)} has shape {shape_str(dout.shape)}, but "
-                             f"{self.output} has shape {shape_str(shape)}")
+            raise ValueError(
+                f"{self.title}: {grad_name(self.output)} has shape {shape_str(dout.shape)}, but "
+                f"{self.output} has shape {shape_str(shape)}"
+            )
         rows = self.check_stages(cache, overrides, seed=seed)
         notes = []
         if backward is not None:
@@ -380,26 +477,58 @@ class Derivation:
             g = self.backward(dout, cache, overrides)
             staged = [g[k] for k in labels]
         except Exception as error:  # e.g. an override returning the wrong shape
-            rows.append(CheckRow("end to end", f"{staged_name} backward", "runs", float("nan"), float("nan"), False,
-                                 EXPECT_EXACT, detail=f"{type(error).__name__}: {error}"))
+            rows.append(
+                CheckRow(
+                    "end to end",
+                    f"{staged_name} backward",
+                    "runs",
+                    float("nan"),
+                    float("nan"),
+                    False,
+                    EXPECT_EXACT,
+                    detail=f"{type(error).__name__}: {error}",
+                )
+            )
         else:
             for label, how, grads in references:
-                rows.append(compare(("end to end", f"{staged_name} vs {label}", how), labels, staged, grads,
-                                    atol=1e-10, rtol=1e-8, expected=EXPECT_EXACT, names=("staged", label)))
+                rows.append(
+                    compare(
+                        ("end to end", f"{staged_name} vs {label}", how),
+                        labels,
+                        staged,
+                        grads,
+                        atol=1e-10,
+                        rtol=1e-8,
+                        expected=EXPECT_EXACT,
+                        names=("staged", label),
+                    )
+                )
             numeric = self.numeric_gradients({k: cache[k] for k in (*self.inputs, *self.constants)}, dout, staged)
-            rows.append(compare(("end to end", f"{staged_name} vs numeric", "central differences of the whole forward"),
-                                # mg.gradcheck's tolerances: central differences of a whole, possibly
-                                # ill-conditioned layer (tiny variance, large offset) carry ~1e-5 noise
-                                labels, staged, numeric, atol=1e-5, rtol=1e-3, expected=EXPECT_NUMERIC,
-                                names=("staged", "numeric")))
+            rows.append(
+                compare(
+                    ("end to end", f"{staged_name} vs numeric", "central differences of the whole forward"),
+                    # mg.gradcheck's tolerances: central differences of a whole, possibly
+                    # ill-conditioned layer (tiny variance, large offset) carry ~1e-5 noise
+                    labels,
+                    staged,
+                    numeric,
+                    atol=1e-5,
+                    rtol=1e-3,
+                    expected=EXPECT_NUMERIC,
+                    names=("staged", "numeric"),
+                )
+            )
         if overrides:
-            notes.append(f"your local backward replaces stage(s) {', '.join(overrides)} in the stage rows and in the "
-                         "staged backward of the end-to-end rows")
+            notes.append(
+                f"your local backward replaces stage(s) {', '.join(overrides)} in the stage rows and in the "
+                "staged backward of the end-to-end rows"
+            )
         shapes = ", ".join(f"{v} {shape_str(np.shape(values[v]))}" for v in self.inputs)
         return DerivationReport(title or f"{self.title} ({shapes}, float64, seed={seed})", rows, notes)
 
-    def check_backward(self, backward: Callable[[np.ndarray, dict[str, Any]], Any], dout: np.ndarray,
-                       cache: Mapping[str, Any]) -> tuple[list[CheckRow], list[str]]:
+    def check_backward(
+        self, backward: Callable[[np.ndarray, dict[str, Any]], Any], dout: np.ndarray, cache: Mapping[str, Any]
+    ) -> tuple[list[CheckRow], list[str]]:
         """Run your whole backward as `backward(dout, cache)` (on a copy of the cache) and compare
         what it returns with the reference staged backward (`compare_gradients`)."""
         try:
@@ -407,11 +536,22 @@ class Derivation:
             return self.compare_gradients(yours, self.backward(dout, cache))
         except Exception as error:  # the student's code crashing is a result to report
             name = getattr(backward, "__name__", "backward")
-            return [CheckRow("your backward", f"{name}(dout, cache)", "runs", float("nan"), float("nan"), False,
-                             EXPECT_EXACT, detail=f"{type(error).__name__}: {error}")], []
+            return [
+                CheckRow(
+                    "your backward",
+                    f"{name}(dout, cache)",
+                    "runs",
+                    float("nan"),
+                    float("nan"),
+                    False,
+                    EXPECT_EXACT,
+                    detail=f"{type(error).__name__}: {error}",
+                )
+            ], []
 
-    def numeric_gradients(self, values: Mapping[str, Any], dout: np.ndarray, analytic: Sequence[np.ndarray] | None = None,
-                          h: float = 1e-6) -> list[np.ndarray]:
+    def numeric_gradients(
+        self, values: Mapping[str, Any], dout: np.ndarray, analytic: Sequence[np.ndarray] | None = None, h: float = 1e-6
+    ) -> list[np.ndarray]:
         """Central differences of sum(dout * output) with respect to every input, the whole forward
         at once (see `central_differences`; with `analytic`, the closest of its estimates)."""
         values = {k: (np.array(v, dtype=np.float64) if k in self.inputs else v) for k, v in values.items()}

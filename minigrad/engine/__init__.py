@@ -1,5 +1,5 @@
-"""The autograd engine: `function` (the op base class), `tensor` (Tensor and op application),
+"""The autograd engine: `tensor` (Tensor and op application),
 `graph` (the reverse-mode pass), `mode` (no_grad), `anomaly`, `dtypes`, `random`, `hooks`.
 
-Kept import-free so that `minigrad.ops` can import `engine.function` without a cycle.
+It stands on `minigrad.ops` (the op base and every op) and never the other way round.
 """

@@ -1,4 +1,5 @@
-"""The reverse-mode pass: topological order, then each node's local backward in reverse.
+"""The reverse-mode pass: `Node` (one op application, its local backward, its release), the
+topological order, then each node's local backward in reverse.
 
 Written as a generator so that `Tensor.backward` and `minigrad.debug.backward_steps` share one
 implementation: `backward` simply runs it to the end, the debugger pauses between its steps.
@@ -11,8 +12,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from .anomaly import AnomalyError, describe_nonfinite
-from .function import shape_str
+from ..ops.base import Context, Function, unbroadcast
+from ..tables import shape_str
+from .anomaly import AnomalyError, describe_nonfinite, user_line
 from .mode import flags
 
 if TYPE_CHECKING:
@@ -26,6 +28,56 @@ class RawStep(NamedTuple):
     output_grad: np.ndarray
     input_grads: tuple[np.ndarray | None, ...]
     inputs: tuple[Tensor, ...]
+
+
+class Node:
+    """The record of one op application: the op, its input tensors and its saved context."""
+
+    __slots__ = ("created_at", "ctx", "inputs", "op")
+
+    def __init__(self, op: type[Function], inputs: tuple[Tensor, ...], ctx: Context) -> None:
+        self.op, self.inputs, self.ctx = op, inputs, ctx
+        self.created_at: str | None = user_line() if flags.detect_anomaly else None
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        """The op's local backward, then (for every op alike) un-broadcast and dtype cast."""
+        if self.ctx is None:
+            raise RuntimeError(
+                f"backward: the graph through '{self.op.name}' was already freed by an earlier "
+                "backward(); pass retain_graph=True to the first backward() to go through it twice"
+            )
+        grads = self.op.backward(self.ctx, grad)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(self.inputs):
+            raise RuntimeError(f"{self.op.name}.backward returned {len(grads)} gradients for {len(self.inputs)} inputs")
+        out = []
+        for parent, g in zip(self.inputs, grads):
+            if g is None or not parent.requires_grad:
+                out.append(None)
+                continue
+            if type(g) is not np.ndarray:
+                g = np.asarray(g)
+            if g.shape != parent.data.shape:
+                g = unbroadcast(g, parent.data.shape, self.op.name)
+            if g.dtype != parent.data.dtype:
+                g = g.astype(parent.data.dtype)
+            out.append(g)
+        return tuple(out)
+
+    def release(self, freed: dict[int, Tensor]) -> None:
+        """Drop the arrays saved for backward and the intermediate inputs' values.
+
+        The graph's shape stays (for the "already freed" error, `trace` and `draw`): each
+        intermediate input is replaced by a `FreedTensor`, shared through `freed` so that a tensor
+        used twice stays one node. Without this, holding on to a loss (`losses.append(loss)`)
+        would keep every activation of its step alive.
+        """
+        self.ctx = None
+        for t in self.inputs:
+            if t._node is not None and id(t) not in freed:
+                freed[id(t)] = t._freed_copy()
+        self.inputs = tuple(t if t._node is None else freed[id(t)] for t in self.inputs)
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
@@ -50,8 +102,9 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def iter_backward(root: Tensor, grad: np.ndarray, retain_graph: bool,
-                  freed: dict[int, Tensor] | None = None) -> Iterator[RawStep]:
+def iter_backward(
+    root: Tensor, grad: np.ndarray, retain_graph: bool, freed: dict[int, Tensor] | None = None
+) -> Iterator[RawStep]:
     """Run reverse mode from `root`, yielding after each node.
 
     A tensor is processed once all of its consumers have sent their gradient, so the gradient it
@@ -72,7 +125,9 @@ def iter_backward(root: Tensor, grad: np.ndarray, retain_graph: bool,
             if replaced is not None:
                 replaced = np.asarray(replaced)
                 if replaced.shape != tensor.shape:
-                    raise ValueError(f"hook on {tensor.name!r}: returned a gradient of shape {shape_str(replaced.shape)}, expected {shape_str(tensor.shape)}")
+                    raise ValueError(
+                        f"hook on {tensor.name!r}: returned a gradient of shape {shape_str(replaced.shape)}, expected {shape_str(tensor.shape)}"
+                    )
                 g = replaced
         node = tensor._node
         if node is None:

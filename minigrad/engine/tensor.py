@@ -14,66 +14,17 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..ops.base import Context, Function
+from ..tables import shape_str
 from .anomaly import AnomalyError, describe_nonfinite, user_line
 from .dtypes import get_default_dtype
-from .function import Context, Function, shape_str, unbroadcast
-from .graph import iter_backward
+from .graph import Node, iter_backward
 from .hooks import RemovableHandle
 from .mode import flags
 
 _creation_counter = itertools.count()
 
 ArrayLike = Any  # numbers, nested lists, np.ndarray
-
-
-class Node:
-    """The record of one op application: the op, its input tensors and its saved context."""
-
-    __slots__ = ("op", "inputs", "ctx", "created_at")
-
-    def __init__(self, op: type[Function], inputs: tuple[Tensor, ...], ctx: Context) -> None:
-        self.op, self.inputs, self.ctx = op, inputs, ctx
-        self.created_at: str | None = user_line() if flags.detect_anomaly else None
-
-    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        """The op's local backward, then (for every op alike) un-broadcast and dtype cast."""
-        if self.ctx is None:
-            raise RuntimeError(
-                f"backward: the graph through '{self.op.name}' was already freed by an earlier "
-                "backward(); pass retain_graph=True to the first backward() to go through it twice"
-            )
-        grads = self.op.backward(self.ctx, grad)
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        if len(grads) != len(self.inputs):
-            raise RuntimeError(f"{self.op.name}.backward returned {len(grads)} gradients for {len(self.inputs)} inputs")
-        out = []
-        for parent, g in zip(self.inputs, grads):
-            if g is None or not parent.requires_grad:
-                out.append(None)
-                continue
-            if type(g) is not np.ndarray:
-                g = np.asarray(g)
-            if g.shape != parent.data.shape:
-                g = unbroadcast(g, parent.data.shape, self.op.name)
-            if g.dtype != parent.data.dtype:
-                g = g.astype(parent.data.dtype)
-            out.append(g)
-        return tuple(out)
-
-    def release(self, freed: dict[int, Tensor]) -> None:
-        """Drop the arrays saved for backward and the intermediate inputs' values.
-
-        The graph's shape stays (for the "already freed" error, `trace` and `draw`): each
-        intermediate input is replaced by a `FreedTensor`, shared through `freed` so that a tensor
-        used twice stays one node. Without this, holding on to a loss (`losses.append(loss)`)
-        would keep every activation of its step alive.
-        """
-        self.ctx = None
-        for t in self.inputs:
-            if t._node is not None and id(t) not in freed:
-                freed[id(t)] = FreedTensor.of(t)
-        self.inputs = tuple(t if t._node is None else freed[id(t)] for t in self.inputs)
 
 
 class Tensor:
@@ -83,10 +34,12 @@ class Tensor:
     `name`; `shape`, `ndim`, `dtype` mirror `data`.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_name", "_node", "_hooks", "_index", "__weakref__")
+    __slots__ = ("__weakref__", "_hooks", "_index", "_name", "_node", "data", "grad", "requires_grad")
     __array_ufunc__ = None  # make NumPy hand `array + tensor` to Tensor.__radd__
 
-    def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
+    def __init__(
+        self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    ) -> None:
         array = _to_array(data, dtype)
         if requires_grad and array.dtype.kind != "f":
             raise TypeError(
@@ -158,7 +111,9 @@ class Tensor:
 
     def item(self) -> float:
         if self.data.size != 1:
-            raise ValueError(f"item: only a one-element tensor converts to a Python number, got shape {shape_str(self.shape)}")
+            raise ValueError(
+                f"item: only a one-element tensor converts to a Python number, got shape {shape_str(self.shape)}"
+            )
         return self.data.item()
 
     def detach(self) -> Tensor:
@@ -185,6 +140,10 @@ class Tensor:
             extras.append(f"name={self._name!r}")
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
 
+    def _freed_copy(self) -> Tensor:
+        """What a released graph keeps of this intermediate tensor (see `Node.release`)."""
+        return FreedTensor.of(self)
+
     # ------------------------------------------------------------------------- autograd
     def backward(self, grad: ArrayLike | None = None, retain_graph: bool = False) -> None:
         """Reverse mode from this tensor: accumulate d(self)/d(leaf) into every leaf's `.grad`.
@@ -210,13 +169,17 @@ class Tensor:
             return np.ones(self.shape, dtype=self.dtype)
         grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
         if grad.shape != self.shape:
-            raise ValueError(f"backward: grad has shape {shape_str(grad.shape)} but the tensor has shape {shape_str(self.shape)}")
+            raise ValueError(
+                f"backward: grad has shape {shape_str(grad.shape)} but the tensor has shape {shape_str(self.shape)}"
+            )
         return grad
 
     def register_hook(self, fn: Callable[[np.ndarray], np.ndarray | None]) -> RemovableHandle:
         """Call `fn(grad)` when this tensor's gradient is computed; a returned array replaces it."""
         if not self.requires_grad:
-            raise RuntimeError(f"register_hook: tensor {self.name!r} does not require grad, so no gradient will reach it")
+            raise RuntimeError(
+                f"register_hook: tensor {self.name!r} does not require grad, so no gradient will reach it"
+            )
         if self._hooks is None:
             self._hooks = {}
         handle = RemovableHandle(self._hooks)
@@ -353,7 +316,9 @@ def as_operand(value: Any, like: Tensor, op: type[Function]) -> Tensor:
         return Tensor._from_op(np.asarray(value, dtype=dtype), None)
     if isinstance(value, (np.ndarray, np.generic, list, tuple)):
         return Tensor._from_op(_to_array(value, None) if not isinstance(value, np.ndarray) else value, None)
-    raise TypeError(f"{op.name}: cannot combine a Tensor with a {type(value).__name__}; use a number, an array or a Tensor")
+    raise TypeError(
+        f"{op.name}: cannot combine a Tensor with a {type(value).__name__}; use a number, an array or a Tensor"
+    )
 
 
 def _plain_index(index: Any) -> Any:
@@ -381,7 +346,9 @@ def apply(op: type[Function], *inputs: Tensor, **params: Any) -> Tensor:
         try:
             np.broadcast_shapes(arrays[0].shape, arrays[1].shape)
         except ValueError:
-            raise ValueError(f"{op.name}: cannot broadcast {shape_str(arrays[0].shape)} with {shape_str(arrays[1].shape)}") from None
+            raise ValueError(
+                f"{op.name}: cannot broadcast {shape_str(arrays[0].shape)} with {shape_str(arrays[1].shape)}"
+            ) from None
     ctx = Context()
     needs = tuple([t.requires_grad for t in inputs])  # a list comprehension: no generator per call
     record = flags.grad_enabled and True in needs

@@ -4,4 +4,4 @@ from .check import gradcheck
 from .numerical import numerical_grad
 from .report import GradcheckReport, GradcheckRow, relative_error
 
-__all__ = ["gradcheck", "numerical_grad", "GradcheckReport", "GradcheckRow", "relative_error"]
+__all__ = ["GradcheckReport", "GradcheckRow", "gradcheck", "numerical_grad", "relative_error"]

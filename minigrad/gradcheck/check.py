@@ -97,7 +97,9 @@ def _module_in_float64(fn: Any) -> Iterator[tuple[list[tuple[str, Tensor]], Call
     all_params = list(fn.named_parameters())
     buffers = list(fn.named_buffers())
     originals = {id(t): (t, t.data, t.grad) for _, t in all_params + buffers}
-    starts = {id(b): np.array(b.data, dtype=np.float64 if b.data.dtype.kind == "f" else b.data.dtype) for _, b in buffers}
+    starts = {
+        id(b): np.array(b.data, dtype=np.float64 if b.data.dtype.kind == "f" else b.data.dtype) for _, b in buffers
+    }
     try:
         for _, t in all_params:
             t.data = np.array(t.data, dtype=np.float64)

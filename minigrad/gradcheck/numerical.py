@@ -31,7 +31,9 @@ def scalar_output(fn: Callable[..., Any], args: Sequence[Any], grad_output: np.n
             )
         return float(values.reshape(()))
     if values.shape != grad_output.shape:
-        raise ValueError(f"numerical_grad: fn returned shape {tuple(values.shape)} but grad_output has shape {tuple(grad_output.shape)}")
+        raise ValueError(
+            f"numerical_grad: fn returned shape {tuple(values.shape)} but grad_output has shape {tuple(grad_output.shape)}"
+        )
     return float(np.sum(values * grad_output))
 
 

@@ -118,10 +118,23 @@ class GradcheckReport:
             a = f"{float(row.analytic[i]):.6g}" if row.analytic.size else "-"
             n = f"{float(row.numeric[i]):.6g}" if row.analytic.size else "-"
             result = "ok" if row.passed else f"FAIL ({row.n_failed}/{row.analytic.size})"
-            lines.append((row.label, str(tuple(row.shape)), f"{row.max_abs_error:.2e}", f"{row.max_rel_error:.2e}", str(i), a, n, result))
+            lines.append(
+                (
+                    row.label,
+                    str(tuple(row.shape)),
+                    f"{row.max_abs_error:.2e}",
+                    f"{row.max_rel_error:.2e}",
+                    str(i),
+                    a,
+                    n,
+                    result,
+                )
+            )
         verdict = "PASSED" if self.passed else "FAILED"
-        out = [f"gradcheck {verdict} (eps={self.eps:g}, pass when |analytic - numeric| <= {self.atol:g} + {self.rtol:g}*|numeric|)",
-               text_table(header, lines)]
+        out = [
+            f"gradcheck {verdict} (eps={self.eps:g}, pass when |analytic - numeric| <= {self.atol:g} + {self.rtol:g}*|numeric|)",
+            text_table(header, lines),
+        ]
         out += [row.diagnosis() for row in self.failures()]
         return "\n".join(out)
 

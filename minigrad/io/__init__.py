@@ -2,4 +2,4 @@
 
 from .checkpoint import load, save
 
-__all__ = ["save", "load"]
+__all__ = ["load", "save"]

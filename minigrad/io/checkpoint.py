@@ -28,8 +28,17 @@ from ..engine.tensor import Tensor
 PathLike = str | os.PathLike
 
 # What a damaged or foreign file can raise inside np.load / NpzFile reads.
-_READ_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError,
-                NotImplementedError, RuntimeError, UnicodeDecodeError)
+_READ_ERRORS = (
+    ValueError,
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    NotImplementedError,
+    RuntimeError,
+    UnicodeDecodeError,
+)
 
 
 def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
@@ -40,7 +49,9 @@ def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
     (`ValueError`): they could only be stored as pickles, which `load` never reads.
     """
     if not isinstance(state_dict, Mapping):
-        raise TypeError(f"save: expected a dict of name -> array (e.g. model.state_dict()), got {type(state_dict).__name__}")
+        raise TypeError(
+            f"save: expected a dict of name -> array (e.g. model.state_dict()), got {type(state_dict).__name__}"
+        )
     arrays = {key: _as_array(key, value) for key, value in _checked_items(state_dict)}
 
     target = os.path.realpath(os.fspath(path))  # through a symlink: replace the file it points to
@@ -83,8 +94,10 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
         except _READ_ERRORS as e:
             raise ValueError(f"load: {name!r} is not a valid .npz checkpoint: {_describe(e)}") from e
         if isinstance(archive, np.ndarray):
-            raise ValueError(f"load: {name!r} is a single .npy array, not a .npz checkpoint (a name -> array archive); "
-                             "use np.load for it, or save a dict with mg.save")
+            raise ValueError(
+                f"load: {name!r} is a single .npy array, not a .npz checkpoint (a name -> array archive); "
+                "use np.load for it, or save a dict with mg.save"
+            )
         with archive:
             out: dict[str, np.ndarray] = {}
             for key in archive.files:
@@ -95,8 +108,10 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
                     raise ValueError(f"load: {name!r}, key {key!r} is too large to load into memory") from None
                 except _READ_ERRORS as e:
                     if "pickle" in str(e).lower():
-                        raise ValueError(f"load: {name!r}, key {key!r} holds pickled Python objects (an object array); "
-                                         "minigrad never unpickles, as a pickle can run arbitrary code") from None
+                        raise ValueError(
+                            f"load: {name!r}, key {key!r} holds pickled Python objects (an object array); "
+                            "minigrad never unpickles, as a pickle can run arbitrary code"
+                        ) from None
                     raise ValueError(f"load: {name!r}, key {key!r} is corrupt: {_describe(e)}") from e
                 if not isinstance(value, np.ndarray):
                     # NpzFile hands back raw bytes for a zip member that is not a .npy array.
@@ -126,16 +141,19 @@ def _check_declared_size(archive: Any, key: str, name: str) -> None:
         return  # not a .npy member: the reader below says what it is
     declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if declared > stored:
-        raise ValueError(f"load: {name!r}, key {key!r} declares shape {tuple(shape)} of {dtype} ({declared} bytes) "
-                         f"but holds only {stored} bytes; the file is corrupt or hostile")
-
+        raise ValueError(
+            f"load: {name!r}, key {key!r} declares shape {tuple(shape)} of {dtype} ({declared} bytes) "
+            f"but holds only {stored} bytes; the file is corrupt or hostile"
+        )
 
 
 def _checked_items(state_dict: Mapping[str, Any]) -> list[tuple[str, Any]]:
     items = list(state_dict.items())
     bad = [key for key, _ in items if not isinstance(key, str)]
     if bad:
-        raise TypeError(f"save: state-dict keys must be str, got {', '.join(f'{k!r} ({type(k).__name__})' for k in bad)}")
+        raise TypeError(
+            f"save: state-dict keys must be str, got {', '.join(f'{k!r} ({type(k).__name__})' for k in bad)}"
+        )
     nul = [key for key, _ in items if "\x00" in key]
     if nul:
         # A zip member name ends at the first NUL byte: the key would come back cut short.
@@ -160,10 +178,14 @@ def _as_array(key: str, value: Any) -> np.ndarray:
     elif isinstance(value, (np.generic, int, float, bool, complex)):
         value = np.asarray(value)
     elif not isinstance(value, np.ndarray):
-        raise TypeError(f"save: value for key {key!r} is a {type(value).__name__}; expected np.ndarray, Tensor or a number")
+        raise TypeError(
+            f"save: value for key {key!r} is a {type(value).__name__}; expected np.ndarray, Tensor or a number"
+        )
     if value.dtype.hasobject:
-        raise ValueError(f"save: key {key!r} is an array of Python objects (dtype {value.dtype}); it could only be "
-                         "stored as a pickle, which load() refuses to read. Convert it to a numeric array")
+        raise ValueError(
+            f"save: key {key!r} is an array of Python objects (dtype {value.dtype}); it could only be "
+            "stored as a pickle, which load() refuses to read. Convert it to a numeric array"
+        )
     return value
 
 

@@ -9,5 +9,15 @@ from .loss import MSELoss, mse_loss
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Module", "Parameter", "Dense", "ReLU", "BatchNorm", "CONVENTIONS", "Sequential",
-           "mse_loss", "MSELoss", "functional"]
+__all__ = [
+    "CONVENTIONS",
+    "BatchNorm",
+    "Dense",
+    "MSELoss",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "functional",
+    "mse_loss",
+]

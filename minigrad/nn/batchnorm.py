@@ -23,9 +23,10 @@ import numpy as np
 
 from ..engine.anomaly import user_stacklevel
 from ..engine.dtypes import get_default_dtype
-from ..engine.function import normalize_axes, shape_str
 from ..engine.tensor import Tensor, apply
 from ..ops import BatchNormEval, BatchNormTrain
+from ..ops.base import normalize_axes
+from ..tables import shape_str
 from .module import Module
 from .parameter import Parameter
 
@@ -43,9 +44,15 @@ class Convention:
 
 
 CONVENTIONS: dict[str, Convention] = {
-    "keras": Convention(momentum=0.99, eps=1e-3, unbiased_moving_variance=False, single_value="warn", initial_moving_variance=1.0),
-    "torch": Convention(momentum=0.9, eps=1e-5, unbiased_moving_variance=True, single_value="error", initial_moving_variance=1.0),
-    "cs231n": Convention(momentum=0.9, eps=1e-5, unbiased_moving_variance=False, single_value="error", initial_moving_variance=0.0),
+    "keras": Convention(
+        momentum=0.99, eps=1e-3, unbiased_moving_variance=False, single_value="warn", initial_moving_variance=1.0
+    ),
+    "torch": Convention(
+        momentum=0.9, eps=1e-5, unbiased_moving_variance=True, single_value="error", initial_moving_variance=1.0
+    ),
+    "cs231n": Convention(
+        momentum=0.9, eps=1e-5, unbiased_moving_variance=False, single_value="error", initial_moving_variance=0.0
+    ),
 }
 
 
@@ -58,8 +65,17 @@ class BatchNorm(Module):
     to forget (TensorFlow 1's UPDATE_OPS).
     """
 
-    def __init__(self, num_features: int, *, axis: int = -1, momentum: float | str | None = None,
-                 eps: float | None = None, convention: str = "keras", affine: bool = True, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        *,
+        axis: int = -1,
+        momentum: float | str | None = None,
+        eps: float | None = None,
+        convention: str = "keras",
+        affine: bool = True,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         if convention not in CONVENTIONS:
             raise ValueError(f"BatchNorm: unknown convention {convention!r}; choose one of {sorted(CONVENTIONS)}")
@@ -70,8 +86,10 @@ class BatchNorm(Module):
         if isinstance(momentum, (np.floating, np.integer)):
             momentum = float(momentum)
         if momentum != "cumulative" and not (isinstance(momentum, (int, float)) and 0.0 <= momentum <= 1.0):
-            raise ValueError(f"BatchNorm: momentum is the fraction of the moving value kept, a number in [0, 1] "
-                             f"or 'cumulative'; got {momentum!r}")
+            raise ValueError(
+                f"BatchNorm: momentum is the fraction of the moving value kept, a number in [0, 1] "
+                f"or 'cumulative'; got {momentum!r}"
+            )
         eps = preset.eps if eps is None else eps
         if not eps > 0:
             raise ValueError(f"BatchNorm: eps must be positive, got {eps!r}")
@@ -82,8 +100,10 @@ class BatchNorm(Module):
             self.gamma = Parameter(np.ones(num_features, dtype=dtype))
             self.beta = Parameter(np.zeros(num_features, dtype=dtype))
         else:
-            self._unit = (Tensor._from_op(np.ones(num_features, dtype=dtype), None),
-                          Tensor._from_op(np.zeros(num_features, dtype=dtype), None))
+            self._unit = (
+                Tensor._from_op(np.ones(num_features, dtype=dtype), None),
+                Tensor._from_op(np.zeros(num_features, dtype=dtype), None),
+            )
         self.register_buffer("moving_mean", np.zeros(num_features, dtype=dtype))
         self.register_buffer("moving_variance", np.full(num_features, preset.initial_moving_variance, dtype=dtype))
         self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
@@ -103,8 +123,16 @@ class BatchNorm(Module):
         axes, stat_shape = self._layout(x.shape)
         gamma, beta = (self.gamma, self.beta) if self.affine else self._unit
         if not self.updates_statistics:
-            return apply(BatchNormEval, x, gamma, beta, mean=self.moving_mean.data.reshape(stat_shape),
-                         var=self.moving_variance.data.reshape(stat_shape), axes=axes, eps=self.eps)
+            return apply(
+                BatchNormEval,
+                x,
+                gamma,
+                beta,
+                mean=self.moving_mean.data.reshape(stat_shape),
+                var=self.moving_variance.data.reshape(stat_shape),
+                axes=axes,
+                eps=self.eps,
+            )
         n = x.size // self.num_features
         if n == 1:
             self._single_value(x.shape)
@@ -116,24 +144,31 @@ class BatchNorm(Module):
     def _layout(self, shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The reduced axes, and the shape that makes a per-channel array broadcast against x."""
         if len(shape) < 2:
-            raise ValueError(f"BatchNorm: expected an input with a batch axis and a channel axis, got shape {shape_str(shape)}")
+            raise ValueError(
+                f"BatchNorm: expected an input with a batch axis and a channel axis, got shape {shape_str(shape)}"
+            )
         (channel,) = normalize_axes(self.axis, shape, "BatchNorm")
         if shape[channel] != self.num_features:
-            raise ValueError(f"BatchNorm: input of shape {shape_str(shape)} has {shape[channel]} channels on axis "
-                             f"{self.axis}, but the layer was built with num_features={self.num_features}")
+            raise ValueError(
+                f"BatchNorm: input of shape {shape_str(shape)} has {shape[channel]} channels on axis "
+                f"{self.axis}, but the layer was built with num_features={self.num_features}"
+            )
         axes = tuple(a for a in range(len(shape)) if a != channel)
         stat_shape = tuple(n if a == channel else 1 for a, n in enumerate(shape))
         return axes, stat_shape
 
     def _single_value(self, shape: tuple[int, ...]) -> None:
         if self._preset.single_value == "error":
-            raise ValueError(f"BatchNorm: expected more than 1 value per channel when training, got input shape "
-                             f"{shape_str(shape)} (convention={self.convention!r}: the variance of one value is 0)")
+            raise ValueError(
+                f"BatchNorm: expected more than 1 value per channel when training, got input shape "
+                f"{shape_str(shape)} (convention={self.convention!r}: the variance of one value is 0)"
+            )
         warnings.warn(
             f"BatchNorm: only one value per channel in this training batch (input shape {shape_str(shape)}): "
             "its variance is 0, so x - mean = 0 and every output equals beta; the moving variance is fed 0 "
             "(Keras does the same). Use a larger batch, or eval() mode.",
-            UserWarning, stacklevel=user_stacklevel(),  # the user's line, however deep the layer sits
+            UserWarning,
+            stacklevel=user_stacklevel(),  # the user's line, however deep the layer sits
         )
 
     def _update_moving_statistics(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
@@ -151,8 +186,13 @@ class BatchNorm(Module):
             moving += (1.0 - keep) * batch_stat
 
     def extra_repr(self) -> str:
-        parts = [str(self.num_features), f"axis={self.axis}", f"momentum={self.momentum}", f"eps={self.eps:g}",
-                 f"convention={self.convention!r}"]
+        parts = [
+            str(self.num_features),
+            f"axis={self.axis}",
+            f"momentum={self.momentum}",
+            f"eps={self.eps:g}",
+            f"convention={self.convention!r}",
+        ]
         if not self.affine:
             parts.append("affine=False")
         return ", ".join(parts)

@@ -3,15 +3,15 @@ the graph is visible (and autograd derives the backward). Used to cross-check th
 
 from __future__ import annotations
 
-from ..engine.function import normalize_axes
 from ..engine.tensor import Tensor
+from ..ops.base import normalize_axes
 
 
 def batch_norm_composed(x: Tensor, gamma: Tensor, beta: Tensor, axis: int = -1, eps: float = 1e-5) -> Tensor:
     """Training-mode BatchNorm from primitive ops (mean, sub, mul, add, sqrt, div):
 
-        mu = mean(x);  xmu = x - mu;  var = mean(xmu^2);  xhat = xmu / sqrt(var + eps)
-        y = gamma * xhat + beta
+    mu = mean(x);  xmu = x - mu;  var = mean(xmu^2);  xhat = xmu / sqrt(var + eps)
+    y = gamma * xhat + beta
     """
     (channel,) = normalize_axes(axis, x.shape, "batch_norm_composed")
     axes = tuple(a for a in range(x.ndim) if a != channel)

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.function import shape_str
 from ..engine.tensor import Tensor, apply, as_operand
 from ..ops import MSE
+from ..tables import shape_str
 from .module import Module
 
 
@@ -19,7 +19,9 @@ def mse_loss(pred: Tensor, target: Any) -> Tensor:
     """
     target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
     if pred.shape != target_shape:
-        raise ValueError(f"mse_loss: prediction shape {shape_str(pred.shape)} does not match target shape {shape_str(target_shape)}")
+        raise ValueError(
+            f"mse_loss: prediction shape {shape_str(pred.shape)} does not match target shape {shape_str(target_shape)}"
+        )
     return apply(MSE, pred, as_operand(target, pred, MSE))  # one fused op (see ops/loss.py)
 
 

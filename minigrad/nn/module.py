@@ -7,9 +7,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..engine.function import shape_str
 from ..engine.hooks import RemovableHandle
 from ..engine.tensor import Tensor
+from ..tables import shape_str
 from .parameter import Parameter
 
 
@@ -200,7 +200,9 @@ class Module:
             value = state_dict[key]
             array = np.asarray(value.data if isinstance(value, Tensor) else value)
             if array.shape != tensor.shape:
-                problems.append(f"shape mismatch: {key}: checkpoint has shape {shape_str(array.shape)}, the module has {shape_str(tensor.shape)}")
+                problems.append(
+                    f"shape mismatch: {key}: checkpoint has shape {shape_str(array.shape)}, the module has {shape_str(tensor.shape)}"
+                )
                 continue
             problem = _cast_problem(array, tensor.dtype)
             if problem:
@@ -247,7 +249,8 @@ class Module:
 
     def __repr__(self) -> str:
         tensors = ", ".join(
-            f"{n} {shape_str(t.shape)}" for n, t in list(self._parameters.items()) + list(self._buffers.items())
+            f"{n} {shape_str(t.shape)}"
+            for n, t in list(self._parameters.items()) + list(self._buffers.items())
             if not (t.ndim == 0 and t.dtype.kind in "iu")
         )
         head = f"{type(self).__name__}({self.extra_repr()})"

@@ -8,5 +8,26 @@ from .reduce import Mean, Sum, Var
 from .shape import GetItem, Reshape, Transpose
 from .unary import Exp, Log, ReLU, Sqrt
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "MatMul", "Linear", "MSE", "BatchNormTrain", "BatchNormEval", "Sum", "Mean", "Var",
-           "Exp", "Log", "Sqrt", "ReLU", "Reshape", "Transpose", "GetItem"]
+__all__ = [
+    "MSE",
+    "Add",
+    "BatchNormEval",
+    "BatchNormTrain",
+    "Div",
+    "Exp",
+    "GetItem",
+    "Linear",
+    "Log",
+    "MatMul",
+    "Mean",
+    "Mul",
+    "Neg",
+    "Pow",
+    "ReLU",
+    "Reshape",
+    "Sqrt",
+    "Sub",
+    "Sum",
+    "Transpose",
+    "Var",
+]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.function import Context, Function
+from .base import Context, Function
 
 
 class Add(Function):

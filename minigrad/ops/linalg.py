@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.function import Context, Function, shape_str
+from ..tables import shape_str
+from .base import Context, Function
 
 
 class MatMul(Function):
@@ -13,14 +14,18 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul: cannot multiply {shape_str(a.shape)} @ {shape_str(b.shape)}: both operands need at least one axis")
+            raise ValueError(
+                f"matmul: cannot multiply {shape_str(a.shape)} @ {shape_str(b.shape)}: both operands need at least one axis"
+            )
         inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if a.shape[-1] != inner_b:
             raise ValueError(f"matmul: cannot multiply {shape_str(a.shape)} @ {shape_str(b.shape)}")
         try:
             out = a @ b
         except ValueError:  # batch axes that do not broadcast
-            raise ValueError(f"matmul: cannot multiply {shape_str(a.shape)} @ {shape_str(b.shape)}: batch axes do not broadcast") from None
+            raise ValueError(
+                f"matmul: cannot multiply {shape_str(a.shape)} @ {shape_str(b.shape)}: batch axes do not broadcast"
+            ) from None
         ctx.a, ctx.b = a, b
         return out
 
@@ -55,8 +60,10 @@ class Linear(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
         if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
-            raise ValueError(f"dense: cannot multiply input {shape_str(x.shape)} @ weight {shape_str(weight.shape)}: "
-                             f"the input's last axis must be in_features={weight.shape[0]}")
+            raise ValueError(
+                f"dense: cannot multiply input {shape_str(x.shape)} @ weight {shape_str(weight.shape)}: "
+                f"the input's last axis must be in_features={weight.shape[0]}"
+            )
         ctx.x, ctx.weight = x, weight
         out = x @ weight
         if bias is not None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.function import Context, Function, shape_str
+from ..tables import shape_str
+from .base import Context, Function
 
 
 class MSE(Function):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.function import Context, Function
+from .base import Context, Function
 
 
 class BatchNormTrain(Function):
@@ -31,16 +31,24 @@ class BatchNormTrain(Function):
     name = "batchnorm_train"
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
-                axes: tuple[int, ...], eps: float, stats: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    def forward(
+        ctx: Context,
+        x: np.ndarray,
+        gamma: np.ndarray,
+        beta: np.ndarray,
+        *,
+        axes: tuple[int, ...],
+        eps: float,
+        stats: dict[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
         """Computes the batch statistics itself (x - mean once); `stats`, if given, receives
         `"mean"` and `"var"` (biased), shaped to broadcast against x, for the moving averages."""
         mean = x.mean(axis=axes, keepdims=True)
-        out = x - mean                           # becomes the output in place
+        out = x - mean  # becomes the output in place
         var = _sum_of_products(out, out, axes) / (out.size // mean.size)  # biased; no squared temporary
         ivar = 1.0 / np.sqrt(var + eps)
         gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
-        out *= gamma * ivar                      # gamma * xhat, ivar folded into one per-channel scale
+        out *= gamma * ivar  # gamma * xhat, ivar folded into one per-channel scale
         out += beta
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
@@ -52,7 +60,7 @@ class BatchNormTrain(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         axes, ivar = ctx.axes, ctx.ivar
-        centered = ctx.x - ctx.mean              # recomputed: cheaper than keeping a full-size array
+        centered = ctx.x - ctx.mean  # recomputed: cheaper than keeping a full-size array
         n = centered.size // ivar.size
         dbeta = grad.sum(axis=axes, keepdims=True)
         dgamma = _sum_of_products(grad, centered, axes) * ivar  # sum(dy * xhat), xhat = centered * ivar
@@ -90,8 +98,17 @@ class BatchNormEval(Function):
     name = "batchnorm_eval"
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
-                mean: np.ndarray, var: np.ndarray, axes: tuple[int, ...], eps: float) -> np.ndarray:
+    def forward(
+        ctx: Context,
+        x: np.ndarray,
+        gamma: np.ndarray,
+        beta: np.ndarray,
+        *,
+        mean: np.ndarray,
+        var: np.ndarray,
+        axes: tuple[int, ...],
+        eps: float,
+    ) -> np.ndarray:
         ivar = 1.0 / np.sqrt(var + eps)
         scale = gamma.reshape(mean.shape) * ivar
         ctx.x, ctx.mean, ctx.ivar, ctx.scale, ctx.axes = x, mean, ivar, scale, axes

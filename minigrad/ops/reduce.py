@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from ..engine.function import Context, Function, normalize_axes, shape_str
+from ..tables import shape_str
+from .base import Context, Function, normalize_axes
 
 
 def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
@@ -61,7 +62,9 @@ class Var(Function):
         axes = normalize_axes(axis, x.shape, "var")
         n = _count(x.shape, axes)
         if n - ddof <= 0:
-            raise ValueError(f"var: ddof={ddof} needs more than {ddof} values per reduction, shape {shape_str(x.shape)} over axes {axes} has {n}")
+            raise ValueError(
+                f"var: ddof={ddof} needs more than {ddof} values per reduction, shape {shape_str(x.shape)} over axes {axes} has {n}"
+            )
         centered = x - x.mean(axis=axes, keepdims=True)
         ctx.centered, ctx.axes, ctx.keepdims, ctx.dof = centered, axes, keepdims, n - ddof
         return (centered * centered).sum(axis=axes, keepdims=keepdims) / (n - ddof)

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.function import Context, Function, shape_str
+from ..tables import shape_str
+from .base import Context, Function
 
 
 class Reshape(Function):
@@ -18,7 +19,9 @@ class Reshape(Function):
         try:
             return x.reshape(shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape {shape_str(x.shape)} ({x.size} elements) into {tuple(int(n) for n in shape)}") from None
+            raise ValueError(
+                f"reshape: cannot reshape {shape_str(x.shape)} ({x.size} elements) into {tuple(int(n) for n in shape)}"
+            ) from None
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
@@ -35,7 +38,9 @@ class Transpose(Function):
         axes = tuple(int(a) for a in axes)
         in_range = all(-x.ndim <= a < x.ndim for a in axes)
         if not in_range or len(axes) != x.ndim or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
-            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes of shape {shape_str(x.shape)}")
+            raise ValueError(
+                f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes of shape {shape_str(x.shape)}"
+            )
         ctx.inverse = tuple(int(i) for i in np.argsort([a % x.ndim for a in axes]))
         return np.transpose(x, axes)
 

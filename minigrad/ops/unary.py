@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.function import Context, Function
+from .base import Context, Function
 
 
 class Exp(Function):

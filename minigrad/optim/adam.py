@@ -54,10 +54,18 @@ class Adam(Optimizer):
 
     _state_kinds: ClassVar[dict[str, str]] = {"step": "count", "m": "buffer", "v": "buffer"}
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, convention: str = "paper") -> None:
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        convention: str = "paper",
+    ) -> None:
         if convention not in CONVENTIONS:
-            raise ValueError(f"Adam: unknown convention {convention!r}; use 'paper' (Kingma & Ba, PyTorch) or 'tf' (TensorFlow/Keras)")
+            raise ValueError(
+                f"Adam: unknown convention {convention!r}; use 'paper' (Kingma & Ba, PyTorch) or 'tf' (TensorFlow/Keras)"
+            )
         try:
             b1, b2 = betas
         except (TypeError, ValueError):

@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..engine.function import shape_str
 from ..engine.tensor import Tensor
+from ..tables import shape_str
 
 
 class Optimizer:
@@ -48,15 +48,23 @@ class Optimizer:
         except TypeError:
             raise TypeError(f"{name}: params must be an iterable of tensors, got {type(params).__name__}") from None
         if not params:
-            raise ValueError(f"{name}: got an empty parameter list; is the model built, or are all its parameters filtered out?")
+            raise ValueError(
+                f"{name}: got an empty parameter list; is the model built, or are all its parameters filtered out?"
+            )
         seen: dict[int, int] = {}
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
-                hint = " (named_parameters() yields (name, tensor) pairs: pass parameters())" if isinstance(p, tuple) else ""
+                hint = (
+                    " (named_parameters() yields (name, tensor) pairs: pass parameters())"
+                    if isinstance(p, tuple)
+                    else ""
+                )
                 raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a minigrad Tensor{hint}")
             if id(p) in seen:
                 # Stepping a tensor twice per step() would silently double its learning rate.
-                raise ValueError(f"{name}: parameter {i} is the same tensor as parameter {seen[id(p)]}; pass each tensor once")
+                raise ValueError(
+                    f"{name}: parameter {i} is the same tensor as parameter {seen[id(p)]}; pass each tensor once"
+                )
             seen[id(p)] = i
         self.params: list[Tensor] = params
         self.state: list[dict[str, Any]] = [{} for _ in params]
@@ -126,12 +134,16 @@ class Optimizer:
             param = self.params[i].data
             if self._state_kinds[field] == "count":
                 if array.shape != () or array.dtype.kind not in "iu" or int(array) < 0:
-                    problems.append(f"{key!r} must be a non-negative integer scalar, got shape {shape_str(array.shape)} dtype {array.dtype}")
+                    problems.append(
+                        f"{key!r} must be a non-negative integer scalar, got shape {shape_str(array.shape)} dtype {array.dtype}"
+                    )
                     continue
                 new_state[i][field] = int(array)
             else:
                 if array.shape != param.shape:
-                    problems.append(f"{key!r} has shape {shape_str(array.shape)} but parameter {i} has shape {shape_str(param.shape)}")
+                    problems.append(
+                        f"{key!r} has shape {shape_str(array.shape)} but parameter {i} has shape {shape_str(param.shape)}"
+                    )
                     continue
                 if array.dtype.kind not in "fiu":
                     problems.append(f"{key!r} has dtype {array.dtype}, not a number")

@@ -7,13 +7,11 @@ then imports the written file and checks that every constant reads back bit for 
 """
 
 import importlib.util
-import os
 import sys
 
 import numpy as np
 
-_DTYPE_NAMES = {np.dtype(np.float32): "np.float32", np.dtype(np.float64): "np.float64",
-                np.dtype(np.int64): "np.int64"}
+_DTYPE_NAMES = {np.dtype(np.float32): "np.float32", np.dtype(np.float64): "np.float64", np.dtype(np.int64): "np.int64"}
 
 
 def _fmt_scalar(v, dtype):
@@ -95,10 +93,13 @@ class ModuleWriter:
         for name, expected in self.values.items():
             got = getattr(mod, name)
             if isinstance(expected, np.ndarray):
-                ok = (isinstance(got, np.ndarray) and got.dtype == expected.dtype
-                      and got.shape == expected.shape
-                      and np.array_equal(got, expected)
-                      and np.array_equal(np.signbit(got), np.signbit(expected)))
+                ok = (
+                    isinstance(got, np.ndarray)
+                    and got.dtype == expected.dtype
+                    and got.shape == expected.shape
+                    and np.array_equal(got, expected)
+                    and np.array_equal(np.signbit(got), np.signbit(expected))
+                )
             else:
                 ok = type(got) is type(expected) and got == expected
             if not ok:
@@ -110,6 +111,6 @@ def header(framework_lines, script):
     return (
         "\n".join(framework_lines)
         + f"\nPython {sys.version.split()[0]}, NumPy {np.__version__}.\n\n"
-        + f"Generated file -- do not edit by hand. Re-create it from the repository root with\n\n"
+        + "Generated file -- do not edit by hand. Re-create it from the repository root with\n\n"
         + f"    {script}\n"
     )

@@ -20,9 +20,20 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _emit import ModuleWriter, header  # noqa: E402
-from inputs import (BETA1, BETAG, DOUTG, GAMMA1, GAMMAG, X1, X1_EVAL, XC1, XC2,  # noqa: E402
-                    XC3, XG)
+from _emit import ModuleWriter, header
+from inputs import (
+    BETA1,
+    BETAG,
+    DOUTG,
+    GAMMA1,
+    GAMMAG,
+    X1,
+    X1_EVAL,
+    XC1,
+    XC2,
+    XC3,
+    XG,
+)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cs231n_values.py")
 
@@ -54,7 +65,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         # staged, as in the computational-graph derivation
         mu = 1.0 / N * np.sum(x, axis=0)
         xmu = x - mu
-        sq = xmu ** 2
+        sq = xmu**2
         var = 1.0 / N * np.sum(sq, axis=0)
         sqrtvar = np.sqrt(var + eps)
         ivar = 1.0 / sqrtvar
@@ -92,7 +103,7 @@ def batchnorm_backward(dout, cache):
     divar = np.sum(dxhat * xmu, axis=0)
     dxmu1 = dxhat * ivar
     # step6
-    dsqrtvar = -1.0 / (sqrtvar ** 2) * divar
+    dsqrtvar = -1.0 / (sqrtvar**2) * divar
     # step5
     dvar = 0.5 * 1.0 / np.sqrt(var + eps) * dsqrtvar
     # step4
@@ -126,7 +137,7 @@ def f64(a):
 def main():
     doc = header(
         [
-            "CS231n reference values for minigrad's tests (convention=\"cs231n\").",
+            'CS231n reference values for minigrad\'s tests (convention="cs231n").',
             "",
             "Produced with a NumPy transcription of CS231n assignment 2's batchnorm_forward",
             "(running_mean/running_var default to ZEROS, momentum 0.9 = fraction kept, eps 1e-5,",
@@ -145,8 +156,11 @@ def main():
     w.add("BETA", b, "beta")
     w.add("EPS", 1e-5, "bn_param eps default")
     w.add("MOMENTUM", 0.9, "bn_param momentum default (fraction of the running value kept)")
-    w.add("TEST_FRESH_OUT", batchnorm_forward(f64(X1_EVAL), g, b, {"mode": "test"})[0],
-          "test mode with a FRESH bn_param: running_mean=0, running_var=0 -> x/sqrt(eps)*gamma+beta")
+    w.add(
+        "TEST_FRESH_OUT",
+        batchnorm_forward(f64(X1_EVAL), g, b, {"mode": "test"})[0],
+        "test mode with a FRESH bn_param: running_mean=0, running_var=0 -> x/sqrt(eps)*gamma+beta",
+    )
     bn_param = {"mode": "train"}
     out, _ = batchnorm_forward(x, g, b, bn_param)
     w.add("TRAIN_OUT", out, "train-mode output")
@@ -175,11 +189,17 @@ def main():
         out, cache = batchnorm_forward(xg, gg, bg, {"mode": "train", "eps": eps})
         xhat, _, xmu, ivar, sqrtvar, var, _ = cache
         mu = xg.mean(axis=0)
-        stages = {"MU": (mu, "mu = mean over axis 0"), "XMU": (xmu, "xmu = x - mu"),
-                  "SQ": (xmu ** 2, "sq = xmu**2"), "VAR": (var, "var = mean(sq) (biased)"),
-                  "SQRTVAR": (sqrtvar, "sqrtvar = sqrt(var + eps)"), "IVAR": (ivar, "ivar = 1/sqrtvar"),
-                  "XHAT": (xhat, "xhat = xmu * ivar"), "GAMMAX": (gg * xhat, "gammax = gamma * xhat"),
-                  "OUT": (out, "out = gammax + beta")}
+        stages = {
+            "MU": (mu, "mu = mean over axis 0"),
+            "XMU": (xmu, "xmu = x - mu"),
+            "SQ": (xmu**2, "sq = xmu**2"),
+            "VAR": (var, "var = mean(sq) (biased)"),
+            "SQRTVAR": (sqrtvar, "sqrtvar = sqrt(var + eps)"),
+            "IVAR": (ivar, "ivar = 1/sqrtvar"),
+            "XHAT": (xhat, "xhat = xmu * ivar"),
+            "GAMMAX": (gg * xhat, "gammax = gamma * xhat"),
+            "OUT": (out, "out = gammax + beta"),
+        }
         for name, (val, comment) in stages.items():
             w.add(f"{tag}_{name}", val, f"eps={eps:g}: stage {comment}")
         dx, dgamma, dbeta = batchnorm_backward(dg, cache)

@@ -18,25 +18,43 @@ import warnings
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-import keras  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _emit import ModuleWriter, header  # noqa: E402
-from inputs import (ADAM_GRADS, ADAM_P0, BETA1, BETAG, DOUTG, GAMMA1, GAMMAG,  # noqa: E402
-                    RUNNING_MEANG, RUNNING_VARG, X1, X1_EVAL, XG)
+from _emit import ModuleWriter, header
+from inputs import (
+    ADAM_GRADS,
+    ADAM_P0,
+    BETA1,
+    BETAG,
+    DOUTG,
+    GAMMA1,
+    GAMMAG,
+    RUNNING_MEANG,
+    RUNNING_VARG,
+    X1,
+    X1_EVAL,
+    XG,
+)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras_values.py")
 
 # ---------------------------------------------------------------- fixed inputs (literals)
 # Keras-only inputs (np.random.default_rng(20240601), rounded to 4 decimals)
-X_NHWC = [[[[1.4577, 1.145], [0.0368, 2.6802], [-0.9188, 2.1198]],
-           [[0.8429, 1.4594], [-1.2536, 1.606], [1.4429, 1.9322]],
-           [[0.3493, 1.6759], [0.07, 1.0118], [-0.3378, 2.1717]]],
-          [[[-1.4937, 1.9989], [-0.0552, 2.4112], [-2.504, 1.9296]],
-           [[0.4283, 1.9467], [0.4332, 1.3837], [1.9308, 2.5097]],
-           [[0.4724, 2.6145], [-0.2604, 2.5131], [-0.959, 2.8005]]]]
+X_NHWC = [
+    [
+        [[1.4577, 1.145], [0.0368, 2.6802], [-0.9188, 2.1198]],
+        [[0.8429, 1.4594], [-1.2536, 1.606], [1.4429, 1.9322]],
+        [[0.3493, 1.6759], [0.07, 1.0118], [-0.3378, 2.1717]],
+    ],
+    [
+        [[-1.4937, 1.9989], [-0.0552, 2.4112], [-2.504, 1.9296]],
+        [[0.4283, 1.9467], [0.4332, 1.3837], [1.9308, 2.5097]],
+        [[0.4724, 2.6145], [-0.2604, 2.5131], [-0.959, 2.8005]],
+    ],
+]
 GAMMA_NHWC = [0.8, 1.7]
 BETA_NHWC = [-0.4, 0.25]
 FROZEN_MOVING_MEAN = [0.5, -0.25, 2.0]
@@ -78,7 +96,9 @@ def scenario_6_to_9(w):
     y = layer(f32(X1), training=True)
     w.add("BN_TRAIN_OUT", np.asarray(y), "layer(x, training=True): batch stats, biased variance")
     w.add("BN_MOVING_MEAN", layer.moving_mean.numpy(), "moving_mean after that call (from zeros)")
-    w.add("BN_MOVING_VAR", layer.moving_variance.numpy(), "moving_variance after that call (from ones; BIASED batch var)")
+    w.add(
+        "BN_MOVING_VAR", layer.moving_variance.numpy(), "moving_variance after that call (from ones; BIASED batch var)"
+    )
     y = layer(f32(X1_EVAL), training=False)
     w.add("BN_EVAL_OUT", np.asarray(y), "then layer(BN_X_EVAL, training=False): uses the moving stats above")
 
@@ -104,10 +124,14 @@ def scenario_6_to_9(w):
     w.add("FROZEN_MOVING_MEAN_BEFORE", f32(FROZEN_MOVING_MEAN), "moving_mean set before the call")
     w.add("FROZEN_MOVING_VAR_BEFORE", f32(FROZEN_MOVING_VAR), "moving_variance set before the call")
     y = layer(f32(X1), training=True)
-    w.add("FROZEN_OUT", np.asarray(y), "layer.trainable=False; layer(x, training=True): normalised with the MOVING stats")
+    w.add(
+        "FROZEN_OUT", np.asarray(y), "layer.trainable=False; layer(x, training=True): normalised with the MOVING stats"
+    )
     w.add("FROZEN_MOVING_MEAN_AFTER", layer.moving_mean.numpy(), "moving_mean after the call (unchanged)")
     w.add("FROZEN_MOVING_VAR_AFTER", layer.moving_variance.numpy(), "moving_variance after the call (unchanged)")
-    expect = (f32(X1) - f32(FROZEN_MOVING_MEAN)) / np.sqrt(f32(FROZEN_MOVING_VAR) + np.float32(1e-3)) * f32(GAMMA1) + f32(BETA1)
+    expect = (f32(X1) - f32(FROZEN_MOVING_MEAN)) / np.sqrt(f32(FROZEN_MOVING_VAR) + np.float32(1e-3)) * f32(
+        GAMMA1
+    ) + f32(BETA1)
     assert np.allclose(np.asarray(y), expect, rtol=1e-5, atol=1e-6)
     assert np.array_equal(layer.moving_mean.numpy(), f32(FROZEN_MOVING_MEAN))
 
@@ -119,18 +143,27 @@ def scenario_6_to_9(w):
     w.add("ONE_X", f32(X_ONE), "input, shape (1, 3)")
     w.add("ONE_GAMMA", f32(GAMMA1), "gamma")
     w.add("ONE_BETA", f32(BETA1), "beta")
-    w.add("ONE_TRAIN_OUT", np.asarray(y), "layer(x, training=True): batch variance 0 -> output ~= beta, NOT bit-exact: "
-          "tf.nn.batch_normalization computes x*inv + (beta - mean*inv), inv = gamma/sqrt(eps), and the float32 "
-          "cancellation leaves ~1e-6")
+    w.add(
+        "ONE_TRAIN_OUT",
+        np.asarray(y),
+        "layer(x, training=True): batch variance 0 -> output ~= beta, NOT bit-exact: "
+        "tf.nn.batch_normalization computes x*inv + (beta - mean*inv), inv = gamma/sqrt(eps), and the float32 "
+        "cancellation leaves ~1e-6",
+    )
     w.add("ONE_MOVING_MEAN", layer.moving_mean.numpy(), "moving_mean after: 0.01 * x")
     w.add("ONE_MOVING_VAR", layer.moving_variance.numpy(), "moving_variance after: 0.99 * 1 + 0.01 * 0")
-    w.add("ONE_PYTHON_WARNINGS", "; ".join(str(c.message) for c in caught),
-          "Python warnings Keras emitted for this call ('' = none: Keras raises nothing and warns nothing)")
+    w.add(
+        "ONE_PYTHON_WARNINGS",
+        "; ".join(str(c.message) for c in caught),
+        "Python warnings Keras emitted for this call ('' = none: Keras raises nothing and warns nothing)",
+    )
 
 
 def scenario_10(w):
-    w.section("Scenario 10: seed 003 -- Input([5]) -> BatchNormalization(epsilon=1e-9, momentum=0.99), "
-              "fit(x, x, batch_size=3, epochs=10, shuffle=False)")
+    w.section(
+        "Scenario 10: seed 003 -- Input([5]) -> BatchNormalization(epsilon=1e-9, momentum=0.99), "
+        "fit(x, x, batch_size=3, epochs=10, shuffle=False)"
+    )
     np.random.seed(1)
     x = np.random.randn(10, 5) * 5 + 0.3
 
@@ -164,14 +197,25 @@ def scenario_10(w):
     w.add("SEED003_EPSILON", 1e-9, "BatchNormalization epsilon")
     w.add("SEED003_MOMENTUM", 0.99, "BatchNormalization momentum")
     w.add("SEED003_BATCH_SIZES", "3,3,3,1", "batches per epoch in order (shuffle=False)")
-    w.add("SEED003_OPTIMIZER", f"{type(opt).__name__}(learning_rate={float(cfg['learning_rate'])!r}, "
-          f"rho={cfg['rho']!r}, momentum={cfg['momentum']!r}, epsilon={cfg['epsilon']!r}, "
-          f"centered={cfg['centered']!r})", "optimizer compile() picked by default")
+    w.add(
+        "SEED003_OPTIMIZER",
+        f"{type(opt).__name__}(learning_rate={float(cfg['learning_rate'])!r}, "
+        f"rho={cfg['rho']!r}, momentum={cfg['momentum']!r}, epsilon={cfg['epsilon']!r}, "
+        f"centered={cfg['centered']!r})",
+        "optimizer compile() picked by default",
+    )
     w.add("SEED003_JIT_COMPILE", bool(jit), "model.jit_compile as resolved by compile()'s 'auto'")
-    w.add("SEED003_LOSS", "lambda x, y: (x - y) ** 2 (Keras passes y_true, y_pred; "
-          "reduced by mean over batch and features)", "the dummy loss")
+    w.add(
+        "SEED003_LOSS",
+        "lambda x, y: (x - y) ** 2 (Keras passes y_true, y_pred; reduced by mean over batch and features)",
+        "the dummy loss",
+    )
     w.add("SEED003_MOVING_MEAN_EPOCH1", snaps[0][0], "moving_mean after ONE epoch (4 updates)")
-    w.add("SEED003_MOVING_VAR_EPOCH1", snaps[0][1], "moving_variance after ONE epoch (the last batch has 1 row: variance 0)")
+    w.add(
+        "SEED003_MOVING_VAR_EPOCH1",
+        snaps[0][1],
+        "moving_variance after ONE epoch (the last batch has 1 row: variance 0)",
+    )
     w.add("SEED003_GAMMA_EPOCH1", snaps[0][2], "gamma after ONE epoch")
     w.add("SEED003_BETA_EPOCH1", snaps[0][3], "beta after ONE epoch")
     w.add("SEED003_MOVING_MEAN", bn.moving_mean.numpy(), "moving_mean after fit (10 epochs, 40 updates)")
@@ -181,13 +225,19 @@ def scenario_10(w):
     w.add("SEED003_MOVING_MEAN_PER_EPOCH", np.array([s[0] for s in snaps]), "row e: moving_mean after epoch e+1")
     w.add("SEED003_MOVING_VAR_PER_EPOCH", np.array([s[1] for s in snaps]), "row e: moving_variance after epoch e+1")
     pred = np.asarray(model(x.astype(np.float32)))
-    w.add("SEED003_PRED_MEAN", pred.mean(axis=0), "after fit: model(x) (inference) -> pred.mean(axis=0), as the seed prints")
+    w.add(
+        "SEED003_PRED_MEAN",
+        pred.mean(axis=0),
+        "after fit: model(x) (inference) -> pred.mean(axis=0), as the seed prints",
+    )
     w.add("SEED003_PRED_VAR", pred.var(axis=0), "after fit: pred.var(axis=0)")
 
 
 def scenario_11_12(w):
-    w.section("Scenario 11: gradients of sum(dout * y) through Keras BatchNormalization, dtype='float64' "
-              "(inputs = torch_values.GRAD_*)")
+    w.section(
+        "Scenario 11: gradients of sum(dout * y) through Keras BatchNormalization, dtype='float64' "
+        "(inputs = torch_values.GRAD_*)"
+    )
     w.add("GRAD_X", f64(XG), "input x, shape (4, 3)")
     w.add("GRAD_GAMMA", f64(GAMMAG), "gamma")
     w.add("GRAD_BETA", f64(BETAG), "beta")
@@ -215,8 +265,10 @@ def scenario_11_12(w):
             w.add(f"GRAD_{mode}_{etag}_DGAMMA", dg.numpy(), f"{label}: dgamma")
             w.add(f"GRAD_{mode}_{etag}_DBETA", db.numpy(), f"{label}: dbeta")
 
-    w.section("Scenario 12: seed 004's hand-written TF layer (tf.nn.moments(inputs, [0]), eps 1e-7, "
-              "scale=ones, beta=zeros, pop_mean=zeros, pop_var=ones), float64, GradientTape")
+    w.section(
+        "Scenario 12: seed 004's hand-written TF layer (tf.nn.moments(inputs, [0]), eps 1e-7, "
+        "scale=ones, beta=zeros, pop_mean=zeros, pop_var=ones), float64, GradientTape"
+    )
     x = tf.constant(f64(XG))
     scale = tf.Variable(tf.ones([3], dtype=tf.float64))
     beta = tf.Variable(tf.zeros([3], dtype=tf.float64))
@@ -250,7 +302,7 @@ def adam_tf_form(p0, grads, lr, b1_pow, b2_pow, b1_mom, b2_mom, eps, float32_pow
             lr_t = lr * np.sqrt(1 - float(p2)) / (1 - float(p1))
             p1, p2 = np.float32(p1 * np.float32(b1_pow)), np.float32(p2 * np.float32(b2_pow))
         else:
-            lr_t = lr * np.sqrt(1 - b2_pow ** t) / (1 - b1_pow ** t)
+            lr_t = lr * np.sqrt(1 - b2_pow**t) / (1 - b1_pow**t)
         m = m + (g - m) * (1 - b1_mom)
         v = v + (g * g - v) * (1 - b2_mom)
         p = p - (m * lr_t) / (np.sqrt(v) + eps)
@@ -259,8 +311,10 @@ def adam_tf_form(p0, grads, lr, b1_pow, b2_pow, b1_mom, b2_mom, eps, float32_pow
 
 
 def scenario_13(w):
-    w.section("Scenario 13: Adam via apply_gradients, same initial parameter and gradients as "
-              "torch_values.ADAM_* (lr=1e-3, betas 0.9/0.999, epsilon=1e-8)")
+    w.section(
+        "Scenario 13: Adam via apply_gradients, same initial parameter and gradients as "
+        "torch_values.ADAM_* (lr=1e-3, betas 0.9/0.999, epsilon=1e-8)"
+    )
     w.lines += [
         "# Both are TensorFlow's 'epsilon hat' form: lr_t = lr*sqrt(1-b2**t)/(1-b1**t),",
         "# m += (g-m)*(1-b1), v += (g*g-v)*(1-b2), p -= (m*lr_t)/(sqrt(v)+eps).",
@@ -284,8 +338,11 @@ def scenario_13(w):
         for g in grads:
             opt.apply_gradients([(tf.constant(g), var)])
             hist.append(var.numpy().copy())
-        w.add(f"ADAM_KERAS_PARAMS_{tag}", np.array(hist),
-              "keras.optimizers.Adam(learning_rate=1e-3, epsilon=1e-8): parameter after step t is row t-1")
+        w.add(
+            f"ADAM_KERAS_PARAMS_{tag}",
+            np.array(hist),
+            "keras.optimizers.Adam(learning_rate=1e-3, epsilon=1e-8): parameter after step t is row t-1",
+        )
         # TF1 AdamOptimizer (eager, resource variable; kernel ResourceApplyAdam)
         var = tf.Variable(np.array(ADAM_P0, dtype=npdt))
         opt = tf.compat.v1.train.AdamOptimizer(1e-3)
@@ -293,16 +350,24 @@ def scenario_13(w):
         for g in grads:
             opt.apply_gradients([(tf.constant(g), var)])
             hist.append(var.numpy().copy())
-        w.add(f"ADAM_TF1_PARAMS_{tag}", np.array(hist),
-              "tf.compat.v1.train.AdamOptimizer(1e-3) (epsilon default 1e-8): parameter after step t is row t-1")
+        w.add(
+            f"ADAM_TF1_PARAMS_{tag}",
+            np.array(hist),
+            "tf.compat.v1.train.AdamOptimizer(1e-3) (epsilon default 1e-8): parameter after step t is row t-1",
+        )
         if npdt is np.float64:
             keras64, tf164 = w.values["ADAM_KERAS_PARAMS_F64"], w.values["ADAM_TF1_PARAMS_F64"]
-            f = lambda v: float(np.float32(v))  # noqa: E731
+            f = lambda v: float(np.float32(v))
             assert np.array_equal(adam_tf_form(ADAM_P0, grads, f(1e-3), f(0.9), f(0.999), 0.9, 0.999, 1e-8), keras64)
-            assert np.array_equal(adam_tf_form(ADAM_P0, grads, f(1e-3), f(0.9), f(0.999), f(0.9), f(0.999), f(1e-8),
-                                               float32_powers=True), tf164)
-            w.add("ADAM_TF_FORM_EXACT_F64", adam_tf_form(ADAM_P0, grads, 1e-3, 0.9, 0.999, 0.9, 0.999, 1e-8),
-                  "NumPy: the same TF form with exact float64 lr/betas/eps (what a float64 'tf' Adam should give)")
+            assert np.array_equal(
+                adam_tf_form(ADAM_P0, grads, f(1e-3), f(0.9), f(0.999), f(0.9), f(0.999), f(1e-8), float32_powers=True),
+                tf164,
+            )
+            w.add(
+                "ADAM_TF_FORM_EXACT_F64",
+                adam_tf_form(ADAM_P0, grads, 1e-3, 0.9, 0.999, 0.9, 0.999, 1e-8),
+                "NumPy: the same TF form with exact float64 lr/betas/eps (what a float64 'tf' Adam should give)",
+            )
 
 
 def main():

@@ -34,11 +34,11 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _emit import ModuleWriter, header  # noqa: E402
+from _emit import ModuleWriter, header
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tf1_seed000_values.py")
 
@@ -68,10 +68,12 @@ def batch_normalization(h, training, momentum, epsilon=1e-3, name="batch_normali
     with tf.compat.v1.variable_scope(name):
         gamma = tf.compat.v1.get_variable("gamma", [n], tf.float32, tf.compat.v1.ones_initializer())
         beta = tf.compat.v1.get_variable("beta", [n], tf.float32, tf.compat.v1.zeros_initializer())
-        moving_mean = tf.compat.v1.get_variable("moving_mean", [n], tf.float32,
-                                                tf.compat.v1.zeros_initializer(), trainable=False)
-        moving_variance = tf.compat.v1.get_variable("moving_variance", [n], tf.float32,
-                                                    tf.compat.v1.ones_initializer(), trainable=False)
+        moving_mean = tf.compat.v1.get_variable(
+            "moving_mean", [n], tf.float32, tf.compat.v1.zeros_initializer(), trainable=False
+        )
+        moving_variance = tf.compat.v1.get_variable(
+            "moving_variance", [n], tf.float32, tf.compat.v1.ones_initializer(), trainable=False
+        )
         batch_mean, batch_var = tf.compat.v1.nn.moments(h, [0])
         mean = tf.compat.v1.cond(training, lambda: batch_mean, lambda: tf.identity(moving_mean))
         variance = tf.compat.v1.cond(training, lambda: batch_var, lambda: tf.identity(moving_variance))
@@ -82,10 +84,12 @@ def batch_normalization(h, training, momentum, epsilon=1e-3, name="batch_normali
                 update_delta = (variable - value) * decay
                 return tf.compat.v1.assign_sub(variable, update_delta)
 
-        mean_update = tf.compat.v1.cond(training, lambda: assign_moving_average(moving_mean, mean),
-                                        lambda: tf.identity(moving_mean))
-        var_update = tf.compat.v1.cond(training, lambda: assign_moving_average(moving_variance, variance),
-                                       lambda: tf.identity(moving_variance))
+        mean_update = tf.compat.v1.cond(
+            training, lambda: assign_moving_average(moving_mean, mean), lambda: tf.identity(moving_mean)
+        )
+        var_update = tf.compat.v1.cond(
+            training, lambda: assign_moving_average(moving_variance, variance), lambda: tf.identity(moving_variance)
+        )
         tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.UPDATE_OPS, mean_update)
         tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.UPDATE_OPS, var_update)
         out = tf.compat.v1.nn.batch_normalization(h, mean, variance, beta, gamma, epsilon)
@@ -105,8 +109,9 @@ class SeedGraph:
             self.w2_init = tf.compat.v1.placeholder(tf.float32, [])
             with tf.compat.v1.variable_scope("hidden1"):
                 with tf.compat.v1.variable_scope("dense"):
-                    k1 = tf.compat.v1.get_variable("kernel", [1, 1], tf.float32,
-                                                   tf.compat.v1.constant_initializer(float(W1)))
+                    k1 = tf.compat.v1.get_variable(
+                        "kernel", [1, 1], tf.float32, tf.compat.v1.constant_initializer(float(W1))
+                    )
                 hidden_1 = tf.matmul(x, k1)
                 bn_1, v1 = batch_normalization(hidden_1, training, momentum=0.5)
                 bn_1x = tf.nn.relu(bn_1)
@@ -122,9 +127,24 @@ class SeedGraph:
             extra_update_ops = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.UPDATE_OPS)
             assert not hasattr(k1, "handle"), "expected TF1 reference variables"
         self.sess = tf.compat.v1.Session(graph=self.graph)
-        self.t = dict(x=x, y=y, lx=lx, training=training, k1=k1, k2=k2, hidden_1=hidden_1, bn_1=bn_1,
-                      bn_1x=bn_1x, predx=predx, pred=pred, cost=cost, optimizer=optimizer,
-                      extra_update_ops=extra_update_ops, v1=v1, v2=v2)
+        self.t = dict(
+            x=x,
+            y=y,
+            lx=lx,
+            training=training,
+            k1=k1,
+            k2=k2,
+            hidden_1=hidden_1,
+            bn_1=bn_1,
+            bn_1x=bn_1x,
+            predx=predx,
+            pred=pred,
+            cost=cost,
+            optimizer=optimizer,
+            extra_update_ops=extra_update_ops,
+            v1=v1,
+            v2=v2,
+        )
 
     def run(self, w2):
         t, sess = self.t, self.sess
@@ -133,14 +153,16 @@ class SeedGraph:
         # the seed's training step; also fetch what the forward pass saw in the same run
         _, _, h_seen, px_seen, cost_before = sess.run(
             [t["optimizer"], t["extra_update_ops"], t["hidden_1"], t["predx"], t["cost"]],
-            feed_dict={t["training"]: True, t["x"]: BATCH_X, t["y"]: BATCH_Y, t["lx"]: 0.001})
+            feed_dict={t["training"]: True, t["x"]: BATCH_X, t["y"]: BATCH_Y, t["lx"]: 0.001},
+        )
         r = {}
         r["W1_BEFORE"], r["W2_BEFORE"] = w1_before, w2_before
         r["HIDDEN_1_SEEN_IN_STEP"], r["PREDX_SEEN_IN_STEP"] = h_seen, px_seen
         r["COST_BEFORE"] = np.float32(cost_before)
         r["W1_AFTER"] = sess.run(t["k1"])
-        r["HIDDEN_1"], r["BN_1"], r["BN_1X"] = sess.run([t["hidden_1"], t["bn_1"], t["bn_1x"]],
-                                                        feed_dict={t["training"]: False, t["x"]: BATCH_X})
+        r["HIDDEN_1"], r["BN_1"], r["BN_1X"] = sess.run(
+            [t["hidden_1"], t["bn_1"], t["bn_1x"]], feed_dict={t["training"]: False, t["x"]: BATCH_X}
+        )
         for tag, v in (("BN1", t["v1"]), ("BN2", t["v2"])):
             r[f"{tag}_MOVING_MEAN"] = sess.run(v["moving_mean"])
             r[f"{tag}_MOVING_VAR"] = sess.run(v["moving_variance"])
@@ -149,7 +171,8 @@ class SeedGraph:
         r["W2_AFTER"] = sess.run(t["k2"])
         r["PRED_INFERENCE"] = sess.run(t["pred"], feed_dict={t["training"]: False, t["x"]: BATCH_X})
         r["COST_AFTER_TRAINING_MODE"] = np.float32(
-            sess.run(t["cost"], feed_dict={t["training"]: True, t["x"]: BATCH_X, t["y"]: BATCH_Y}))
+            sess.run(t["cost"], feed_dict={t["training"]: True, t["x"]: BATCH_X, t["y"]: BATCH_Y})
+        )
         # the training=True cost evaluation above ran no update op (updates are only in UPDATE_OPS)
         assert np.array_equal(sess.run(t["v1"]["moving_mean"]), r["BN1_MOVING_MEAN"])
         return r
@@ -179,7 +202,9 @@ def main():
     w.add("TF_VERSION", str(tf.__version__), "tf.__version__")
     w.add("BATCH_X", BATCH_X.astype(np.float32), "x fed to the float32 placeholder")
     w.add("BATCH_Y", BATCH_Y.astype(np.float32), "y fed to the float32 placeholder")
-    w.add("LEARNING_RATE", 0.001, "Adam learning rate (fed through the lx placeholder); beta1 0.9, beta2 0.999, eps 1e-8")
+    w.add(
+        "LEARNING_RATE", 0.001, "Adam learning rate (fed through the lx placeholder); beta1 0.9, beta2 0.999, eps 1e-8"
+    )
     w.add("BN_MOMENTUM", 0.5, "momentum of both batch_normalization layers (fraction kept)")
     w.add("BN_EPSILON", 0.001, "epsilon of both batch_normalization layers (tf.layers default)")
     w.add("W1_INIT", np.array([[W1]], dtype=np.float32), "hidden kernel initial value: 4 * float32(0.3514931)")
@@ -223,8 +248,11 @@ def main():
         w.lines.append("")
         w.lines.append(f"# ---- w2 = {w2!r}: reproduces the seed's printout: {ok}")
         w.add(f"REPRODUCES_SEED_W2_{sfx}", ok, "all eight printed items equal the seed's printout")
-        w.add(f"MISMATCHED_ITEMS_W2_{sfx}", ", ".join(k for k, m in match.items() if not m),
-              "printed items that differ from the seed ('' = none)")
+        w.add(
+            f"MISMATCHED_ITEMS_W2_{sfx}",
+            ", ".join(k for k, m in match.items() if not m),
+            "printed items that differ from the seed ('' = none)",
+        )
         # which weights did the moving-average update see?  moving_mean = 0.5 * mean(hidden)
         mm = r["BN1_MOVING_MEAN"]
         saw_pre = np.array_equal(mm, np.float32(0.5) * r["HIDDEN_1_SEEN_IN_STEP"].mean(axis=0))
@@ -239,8 +267,11 @@ def main():
             w.add(f"{k}_W2_{sfx}", v, c)
 
     w.section("Summary")
-    w.add("W2_REPRODUCING", np.array(reproducing, dtype=np.float32),
-          "w2 candidates above whose run prints exactly the seed's values (all eight printed items)")
+    w.add(
+        "W2_REPRODUCING",
+        np.array(reproducing, dtype=np.float32),
+        "w2 candidates above whose run prints exactly the seed's values (all eight printed items)",
+    )
     n_grid = round((W2_SCAN_STOP - W2_SCAN_START) / W2_SCAN_STEP) + 1
     grid = np.round(W2_SCAN_START + np.arange(n_grid) * W2_SCAN_STEP, 10)
     hits = np.array([all(printout_matches(seed_graph.run(float(v))).values()) for v in grid])
@@ -250,16 +281,26 @@ def main():
             intervals[-1][1] = i
         else:
             intervals.append([i, i])
-    w.add("W2_SCAN", np.array([W2_SCAN_START, W2_SCAN_STOP, W2_SCAN_STEP], dtype=np.float64),
-          "scan of w2: start, stop, step (grid = start + k*step, each value cast to float32)")
-    w.add("W2_SCAN_REPRODUCING_INTERVALS",
-          np.array([[grid[a], grid[b]] for a, b in intervals], dtype=np.float64).reshape(-1, 2),
-          "rows [first, last] of runs of consecutive grid points that reproduce the whole printout")
-    w.add("MOVING_AVERAGE_SAW_PRE_UPDATE_WEIGHTS", all(pre_update),
-          "True: in the single sess.run the BN update read hidden_1 computed from the PRE-update w1")
+    w.add(
+        "W2_SCAN",
+        np.array([W2_SCAN_START, W2_SCAN_STOP, W2_SCAN_STEP], dtype=np.float64),
+        "scan of w2: start, stop, step (grid = start + k*step, each value cast to float32)",
+    )
+    w.add(
+        "W2_SCAN_REPRODUCING_INTERVALS",
+        np.array([[grid[a], grid[b]] for a, b in intervals], dtype=np.float64).reshape(-1, 2),
+        "rows [first, last] of runs of consecutive grid points that reproduce the whole printout",
+    )
+    w.add(
+        "MOVING_AVERAGE_SAW_PRE_UPDATE_WEIGHTS",
+        all(pre_update),
+        "True: in the single sess.run the BN update read hidden_1 computed from the PRE-update w1",
+    )
     seed_graph.sess.close()
     w.write()
-    print("w2 reproducing the seed:", w.values["W2_REPRODUCING"], "intervals:", w.values["W2_SCAN_REPRODUCING_INTERVALS"])
+    print(
+        "w2 reproducing the seed:", w.values["W2_REPRODUCING"], "intervals:", w.values["W2_SCAN_REPRODUCING_INTERVALS"]
+    )
 
 
 if __name__ == "__main__":

@@ -21,30 +21,52 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _emit import ModuleWriter, header  # noqa: E402
-from inputs import (ADAM_GRADS, ADAM_P0, BETA1, BETAG, DOUTG, GAMMA1, GAMMAG,  # noqa: E402
-                    RUNNING_MEANG, RUNNING_VARG, X1, X1_EVAL, XC1, XC2, XC3, XG)
+from _emit import ModuleWriter, header
+from inputs import (
+    ADAM_GRADS,
+    ADAM_P0,
+    BETA1,
+    BETAG,
+    DOUTG,
+    GAMMA1,
+    GAMMAG,
+    RUNNING_MEANG,
+    RUNNING_VARG,
+    X1,
+    X1_EVAL,
+    XC1,
+    XC2,
+    XC3,
+    XG,
+)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_values.py")
 
 # ---------------------------------------------------------------- fixed inputs (literals)
 # Torch-only; the ones shared with the other generators are imported from inputs.py.
 # Scenario 2: BatchNorm2d(2), NCHW
-X2 = [[[[1.9018, 0.9254, -0.6035], [4.1001, 0.4462, 1.7821], [2.2661, 1.1814, -1.4981]],
-       [[-4.1079, -2.0552, -0.6319], [-3.4777, -2.5743, -1.5902], [-1.6502, -0.3228, -0.5549]]],
-      [[[0.2612, -0.3177, -0.5324], [-1.6109, 1.5675, 0.4955], [0.6695, -1.4174, 1.0512]],
-       [[-0.8761, 1.2367, -2.0723], [1.2967, 2.1788, -1.0391], [-1.3091, -1.5006, -0.4287]]]]
-X2_EVAL = [[[[2.74, -0.0475, 0.6506], [-1.4825, -2.3277, 0.1606], [-0.0987, 1.2191, -2.3334]],
-            [[0.4161, -1.7534, 1.7579], [0.7607, -0.9771, 0.7297], [0.891, 0.1179, 1.5439]]]]
+X2 = [
+    [
+        [[1.9018, 0.9254, -0.6035], [4.1001, 0.4462, 1.7821], [2.2661, 1.1814, -1.4981]],
+        [[-4.1079, -2.0552, -0.6319], [-3.4777, -2.5743, -1.5902], [-1.6502, -0.3228, -0.5549]],
+    ],
+    [
+        [[0.2612, -0.3177, -0.5324], [-1.6109, 1.5675, 0.4955], [0.6695, -1.4174, 1.0512]],
+        [[-0.8761, 1.2367, -2.0723], [1.2967, 2.1788, -1.0391], [-1.3091, -1.5006, -0.4287]],
+    ],
+]
+X2_EVAL = [
+    [
+        [[2.74, -0.0475, 0.6506], [-1.4825, -2.3277, 0.1606], [-0.0987, 1.2191, -2.3334]],
+        [[0.4161, -1.7534, 1.7579], [0.7607, -0.9771, 0.7297], [0.891, 0.1179, 1.5439]],
+    ]
+]
 GAMMA2 = [0.8, 1.7]
 BETA2 = [-0.4, 0.25]
 
 # Scenario 5: SGD with momentum (Adam's inputs are in inputs.py)
 SGD_P0 = [0.5, -0.3, 0.1]
-SGD_GRADS = [[0.2, -1.0, 0.05],
-             [-0.4, 0.5, 0.3],
-             [0.1, 0.25, -0.6],
-             [0.3, -0.75, 0.0]]
+SGD_GRADS = [[0.2, -1.0, 0.05], [-0.4, 0.5, 0.3], [0.1, 0.25, -0.6], [0.3, -0.75, 0.0]]
 
 
 def t64(a):
@@ -117,7 +139,9 @@ def main():
             w.add("BN1D_MINIGRAD_MOMENTUM", 0.9, "the same in minigrad's convention (fraction kept)")
         w.add(f"BN1D_TRAIN_OUT{suffix}", npy(y), f"{tag}: bn(x) in training mode (batch stats, biased var)")
         w.add(f"BN1D_RUNNING_MEAN{suffix}", rm, f"{tag}: running_mean after that one step (from zeros)")
-        w.add(f"BN1D_RUNNING_VAR{suffix}", rv, f"{tag}: running_var after that one step (from ones; unbiased batch var)")
+        w.add(
+            f"BN1D_RUNNING_VAR{suffix}", rv, f"{tag}: running_var after that one step (from ones; unbiased batch var)"
+        )
         w.add(f"BN1D_NUM_BATCHES_TRACKED{suffix}", nbt, f"{tag}: num_batches_tracked after one step")
         w.add(f"BN1D_EVAL_OUT{suffix}", npy(y_eval), f"{tag}: bn.eval(); bn(BN1D_X_EVAL) using the running stats above")
 
@@ -130,10 +154,21 @@ def main():
     for i, xb in enumerate((XC1, XC2, XC3), start=1):
         y = bn(t64(xb))
         w.add(f"BN1D_CUM_OUT{i}", npy(y), f"training output for batch {i} (gamma=BN1D_GAMMA, beta=BN1D_BETA)")
-        w.add(f"BN1D_CUM_RUNNING_MEAN{i}", npy(bn.running_mean), f"running_mean after batch {i} (mean of the {i} batch means)")
-        w.add(f"BN1D_CUM_RUNNING_VAR{i}", npy(bn.running_var),
-              f"running_var after batch {i} (mean of the {i} UNBIASED batch variances)")
-        w.add(f"BN1D_CUM_NUM_BATCHES_TRACKED{i}", int(bn.num_batches_tracked.item()), f"num_batches_tracked after batch {i}")
+        w.add(
+            f"BN1D_CUM_RUNNING_MEAN{i}",
+            npy(bn.running_mean),
+            f"running_mean after batch {i} (mean of the {i} batch means)",
+        )
+        w.add(
+            f"BN1D_CUM_RUNNING_VAR{i}",
+            npy(bn.running_var),
+            f"running_var after batch {i} (mean of the {i} UNBIASED batch variances)",
+        )
+        w.add(
+            f"BN1D_CUM_NUM_BATCHES_TRACKED{i}",
+            int(bn.num_batches_tracked.item()),
+            f"num_batches_tracked after batch {i}",
+        )
     # Document exactly what PyTorch's cumulative average is (checked here, so the note is true):
     # factor = 1/num_batches_tracked, running = (1-factor)*running + factor*batch, i.e. the
     # initial zeros/ones get weight 0 from the first batch on: a plain mean of the batch stats.
@@ -142,8 +177,10 @@ def main():
     exp_var = np.mean([b.var(0, ddof=1) for b in xs], axis=0)
     assert np.allclose(exp_mean, npy(bn.running_mean), rtol=1e-14, atol=1e-15)
     assert np.allclose(exp_var, npy(bn.running_var), rtol=1e-14, atol=1e-15)
-    w.lines.append("# (check: BN1D_CUM_RUNNING_MEAN3 == mean of the three batch means, and "
-                   "BN1D_CUM_RUNNING_VAR3 == mean of the three UNBIASED batch variances;")
+    w.lines.append(
+        "# (check: BN1D_CUM_RUNNING_MEAN3 == mean of the three batch means, and "
+        "BN1D_CUM_RUNNING_VAR3 == mean of the three UNBIASED batch variances;"
+    )
     w.lines.append("#  the initial zeros/ones carry no weight -- PyTorch uses factor 1/num_batches_tracked.)")
 
     # ------------------------------------------------------------------ scenario 2
@@ -196,9 +233,12 @@ def main():
         bn.train()
         try:
             bn(torch.zeros(shape, dtype=torch.float64))
-        except Exception as e:  # noqa: BLE001 - we record whatever torch raises
-            w.add(f"{name}_BATCH_OF_ONE_ERROR_TYPE", type(e).__name__,
-                  f"exception type raised by {cls.__name__}({shape[1]}).train()(zeros{shape})")
+        except Exception as e:
+            w.add(
+                f"{name}_BATCH_OF_ONE_ERROR_TYPE",
+                type(e).__name__,
+                f"exception type raised by {cls.__name__}({shape[1]}).train()(zeros{shape})",
+            )
             w.add(f"{name}_BATCH_OF_ONE_ERROR_MESSAGE", str(e), "its exact message, str(exception)")
         else:
             raise AssertionError("expected an error for a batch of one")
@@ -212,8 +252,7 @@ def main():
     w.add("ADAM_EPS", 1e-8, "Adam eps; betas are the defaults (0.9, 0.999)")
     for npdt, tag in ((np.float32, "F32"), (np.float64, "F64")):
         grads = np.array(ADAM_GRADS, dtype=npdt)
-        hist = optimiser_steps(lambda ps: torch.optim.Adam(ps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8),
-                               ADAM_P0, grads)
+        hist = optimiser_steps(lambda ps: torch.optim.Adam(ps, lr=1e-3, betas=(0.9, 0.999), eps=1e-8), ADAM_P0, grads)
         w.add(f"ADAM_P0_{tag}", np.array(ADAM_P0, dtype=npdt), f"initial parameter, shape (3,), {npdt.__name__}")
         w.add(f"ADAM_GRADS_{tag}", grads, "gradient for step t is row t-1 (6 steps)")
         w.add(f"ADAM_PARAMS_{tag}", hist, "torch.optim.Adam: parameter after step t is row t-1 (paper form)")

@@ -1,4 +1,8 @@
-"""Keep freed array memory for reuse instead of handing it back to the OS after every step.
+"""Opt-in, process-wide: keep freed array memory for reuse instead of handing it back to the OS.
+
+minigrad itself never calls this (a library must not retune its host process); the benchmark
+calls it explicitly, with `--malloc-tuning`, to show what the C allocator costs a step.
+
 
 A training step allocates and frees the same large activation and gradient arrays every time.
 glibc's malloc returns such memory to the operating system (unmapping it, or trimming the heap)
@@ -7,14 +11,13 @@ and a third of the time of a medium-sized step (9.3 ms -> 5.9 ms measured; see b
 Raising the mmap and trim thresholds makes malloc keep up to `TRIM_BYTES` of freed memory for
 the next step, which is what a framework's own caching allocator would do.
 
-Linux/glibc only; elsewhere, or with the environment variable MINIGRAD_NO_MALLOC_TUNING set,
-nothing is changed. It is process-wide: the cost is a higher resident size, not correctness.
+Linux/glibc only; elsewhere nothing is changed. It is process-wide: the cost is a higher
+resident size, not correctness.
 """
 
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
 
 _M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
@@ -25,7 +28,7 @@ TRIM_BYTES = 128 * 1024 * 1024  # free memory kept at the top of the heap before
 
 def tune_malloc() -> bool:
     """Raise glibc's mmap/trim thresholds once; True when they were set."""
-    if os.environ.get("MINIGRAD_NO_MALLOC_TUNING") or not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux"):
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt

@@ -1,6 +1,6 @@
 """Plots of BatchNorm's moving averages, from `minigrad.debug.BatchNormRecorder` records.
 
-    from minigrad.plot import plot_moving_averages, compare_momenta
+    from minigrad.debug.plot import plot_moving_averages, compare_momenta
     plot_moving_averages(rec)                              # every recorded layer, channel 0
     compare_momenta({"m=0.9": rec_a["1"], "m=0.99": rec_b["1"]})
 
@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 
     from .debug.recorder import BatchNormRecord
 
-_STATS = (("mean", "batch_mean", "moving_mean", "initial_moving_mean"),
-          ("variance", "batch_variance", "moving_variance", "initial_moving_variance"))
+_STATS = (
+    ("mean", "batch_mean", "moving_mean", "initial_moving_mean"),
+    ("variance", "batch_variance", "moving_variance", "initial_moving_variance"),
+)
 
 
 def _records(records: Any, what: str) -> dict[str, BatchNormRecord]:
@@ -46,10 +48,14 @@ def _records(records: Any, what: str) -> dict[str, BatchNormRecord]:
 def _check_channel(record: BatchNormRecord, channel: int, what: str) -> None:
     channels = record.initial_moving_mean.size
     if not -channels <= channel < channels:
-        raise IndexError(f"{what}: channel {channel} is out of range for layer {record.name!r} with {channels} channels")
+        raise IndexError(
+            f"{what}: channel {channel} is out of range for layer {record.name!r} with {channels} channels"
+        )
     if record.steps == 0:
-        raise ValueError(f"{what}: layer {record.name!r} recorded no training step (were all forwards in "
-                         "inference mode: eval() or trainable=False?)")
+        raise ValueError(
+            f"{what}: layer {record.name!r} recorded no training step (were all forwards in "
+            "inference mode: eval() or trainable=False?)"
+        )
 
 
 def _moving_curve(record: BatchNormRecord, moving: str, initial: str, channel: int) -> tuple[np.ndarray, np.ndarray]:
@@ -70,8 +76,14 @@ def _momentum_text(record: BatchNormRecord) -> str:
     return f"momentum={record.momentum}" if record.momentum is not None else ""
 
 
-def plot_moving_averages(records: Any, channel: int = 0, *, layers: list[str] | None = None,
-                         true_mean: float | None = None, true_variance: float | None = None) -> Figure:
+def plot_moving_averages(
+    records: Any,
+    channel: int = 0,
+    *,
+    layers: list[str] | None = None,
+    true_mean: float | None = None,
+    true_variance: float | None = None,
+) -> Figure:
     """Batch statistic vs moving average over the training steps, for one channel.
 
     `records`: a `BatchNormRecorder` (every layer it recorded, or those named in `layers`) or
@@ -87,8 +99,10 @@ def plot_moving_averages(records: Any, channel: int = 0, *, layers: list[str] | 
     if layers is not None:
         unknown = [name for name in layers if name not in chosen]
         if unknown:
-            raise KeyError(f"plot_moving_averages: no record for layer(s) {', '.join(map(repr, unknown))}; "
-                           f"recorded layers are {', '.join(map(repr, chosen))}")
+            raise KeyError(
+                f"plot_moving_averages: no record for layer(s) {', '.join(map(repr, unknown))}; "
+                f"recorded layers are {', '.join(map(repr, chosen))}"
+            )
         chosen = {name: chosen[name] for name in layers}
     for record in chosen.values():
         _check_channel(record, channel, "plot_moving_averages")
@@ -98,11 +112,24 @@ def plot_moving_averages(records: Any, channel: int = 0, *, layers: list[str] | 
         for col, (stat, batch, moving, initial) in enumerate(_STATS):
             ax = axes[row, col]
             batch_values = getattr(record, batch)[:, channel]
-            ax.plot(np.arange(1, batch_values.size + 1), batch_values, color="tab:gray", lw=0.8, marker=".",
-                    markersize=3, alpha=0.8, label=f"batch {stat}")
+            ax.plot(
+                np.arange(1, batch_values.size + 1),
+                batch_values,
+                color="tab:gray",
+                lw=0.8,
+                marker=".",
+                markersize=3,
+                alpha=0.8,
+                label=f"batch {stat}",
+            )
             steps, values = _moving_curve(record, moving, initial, channel)
-            ax.plot(steps, values, color="tab:blue" if stat == "mean" else "tab:orange", lw=2.0,
-                    label=f"moving {stat} ({_momentum_text(record)})")
+            ax.plot(
+                steps,
+                values,
+                color="tab:blue" if stat == "mean" else "tab:orange",
+                lw=2.0,
+                label=f"moving {stat} ({_momentum_text(record)})",
+            )
             if references[stat] is not None:
                 ax.axhline(references[stat], color="black", ls="--", lw=1.0, label=f"true {stat}")
             ax.set_title(f"BatchNorm {name!r}, channel {channel}: {stat}")
@@ -112,8 +139,9 @@ def plot_moving_averages(records: Any, channel: int = 0, *, layers: list[str] | 
     return fig
 
 
-def compare_momenta(records: Mapping[str, Any], channel: int = 0, *, layer: str | None = None,
-                    show_batch: bool = True) -> Figure:
+def compare_momenta(
+    records: Mapping[str, Any], channel: int = 0, *, layer: str | None = None, show_batch: bool = True
+) -> Figure:
     """Moving averages kept with different momenta, side by side: one panel for the mean, one
     for the variance, one line per entry of `records` (`{label: record}`).
 
@@ -129,8 +157,10 @@ def compare_momenta(records: Mapping[str, Any], channel: int = 0, *, layer: str 
     for label, value in records.items():
         if isinstance(value, Mapping):  # a recorder
             if layer is None and len(value) != 1:
-                raise ValueError(f"compare_momenta: the recorder for {label!r} recorded layers {', '.join(map(repr, value))}; "
-                                 "pass layer= to say which one to compare")
+                raise ValueError(
+                    f"compare_momenta: the recorder for {label!r} recorded layers {', '.join(map(repr, value))}; "
+                    "pass layer= to say which one to compare"
+                )
             value = value[layer] if layer is not None else next(iter(value.values()))
         _check_channel(value, channel, "compare_momenta")
         chosen[str(label)] = value
@@ -140,8 +170,14 @@ def compare_momenta(records: Mapping[str, Any], channel: int = 0, *, layer: str 
         ax = axes[0, col]
         if show_batch:
             batch_values = getattr(first, batch)[:, channel]
-            ax.plot(np.arange(1, batch_values.size + 1), batch_values, color="tab:gray", lw=0.8, alpha=0.7,
-                    label=f"batch {stat}" + (f" ({first_label})" if len(chosen) > 1 else ""))
+            ax.plot(
+                np.arange(1, batch_values.size + 1),
+                batch_values,
+                color="tab:gray",
+                lw=0.8,
+                alpha=0.7,
+                label=f"batch {stat}" + (f" ({first_label})" if len(chosen) > 1 else ""),
+            )
         for label, record in chosen.items():
             steps, values = _moving_curve(record, moving, initial, channel)
             mentions_momentum = record.momentum is None or str(record.momentum) in label
@@ -154,4 +190,4 @@ def compare_momenta(records: Mapping[str, Any], channel: int = 0, *, layer: str 
     return fig
 
 
-__all__ = ["plot_moving_averages", "compare_momenta"]
+__all__ = ["compare_momenta", "plot_moving_averages"]

@@ -23,10 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-
-def shape_str(shape: tuple[int, ...]) -> str:
-    """A shape as it is written in Python: `(4, 3)`, `(3,)`, `()`."""
-    return str(tuple(int(n) for n in shape))
+from ..tables import shape_str
 
 
 class Context:
@@ -89,7 +86,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str) -> np.nd
     return np.asarray(grad)  # a full sum of a 0-d result is a NumPy scalar
 
 
-def normalize_axes(axis: int | tuple[int, ...] | list[int] | None, shape: tuple[int, ...], op_name: str) -> tuple[int, ...]:
+def normalize_axes(
+    axis: int | tuple[int, ...] | list[int] | None, shape: tuple[int, ...], op_name: str
+) -> tuple[int, ...]:
     """`axis` as a sorted tuple of non-negative ints (None = every axis), or a clear error."""
     ndim = len(shape)
     if axis is None:
