@@ -24,7 +24,7 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .debug.recorder import BatchNormRecord
+    from .recorder import BatchNormRecord
 
 _STATS = (
     ("mean", "batch_mean", "moving_mean", "initial_moving_mean"),

@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from types import FrameType
 
 import numpy as np
 
@@ -37,7 +38,8 @@ def detect_anomaly() -> Iterator[None]:
 
 def user_stacklevel() -> int:
     """The `stacklevel` that makes `warnings.warn` (called by our caller) point at user code."""
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
         frame, level = frame.f_back, level + 1
     return level
@@ -45,7 +47,7 @@ def user_stacklevel() -> int:
 
 def user_line() -> str:
     """`file:line: code` of the innermost caller outside the minigrad package."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
         frame = frame.f_back
     if frame is None:

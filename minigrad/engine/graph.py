@@ -36,7 +36,8 @@ class Node:
     __slots__ = ("created_at", "ctx", "inputs", "op")
 
     def __init__(self, op: type[Function], inputs: tuple[Tensor, ...], ctx: Context) -> None:
-        self.op, self.inputs, self.ctx = op, inputs, ctx
+        self.op, self.inputs = op, inputs
+        self.ctx: Context | None = ctx  # None once released
         self.created_at: str | None = user_line() if flags.detect_anomaly else None
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
@@ -51,7 +52,7 @@ class Node:
             grads = (grads,)
         if len(grads) != len(self.inputs):
             raise RuntimeError(f"{self.op.name}.backward returned {len(grads)} gradients for {len(self.inputs)} inputs")
-        out = []
+        out: list[np.ndarray | None] = []
         for parent, g in zip(self.inputs, grads):
             if g is None or not parent.requires_grad:
                 out.append(None)

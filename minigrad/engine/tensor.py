@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from .hooks import RemovableHandle
 from .mode import flags
 
 _creation_counter = itertools.count()
+_T = TypeVar("_T", bound="Tensor")
 
 ArrayLike = Any  # numbers, nested lists, np.ndarray
 
@@ -55,7 +56,7 @@ class Tensor:
         self._index = next(_creation_counter)
 
     @classmethod
-    def _from_op(cls, data: np.ndarray, node: Node | None) -> Tensor:
+    def _from_op(cls: type[_T], data: np.ndarray, node: Node | None) -> _T:
         """Wrap an op's output without the checks of `__init__` (the hot path)."""
         t = object.__new__(cls)
         t.data = data if type(data) is np.ndarray else np.asarray(data)

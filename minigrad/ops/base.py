@@ -19,7 +19,8 @@ checks the op returned one gradient per input, and releases what the op saved on
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -35,6 +36,11 @@ class Context:
 
     needs_input_grad: tuple[bool, ...] = ()
 
+    if TYPE_CHECKING:  # what an op saves is its own business: any attribute, typed as Any
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
 
 class Function:
     """One differentiable operation. Subclasses define `forward` and `backward` on arrays."""
@@ -49,14 +55,20 @@ class Function:
         if not cls.__dict__.get("name"):
             cls.name = cls.__name__.lower()
 
-    @staticmethod
-    def forward(ctx: Context, *arrays: np.ndarray, **params: Any) -> np.ndarray:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # each op narrows the arguments: forward(ctx, x, *, axis) and so on
+        forward: ClassVar[Callable[..., np.ndarray]]
+        backward: ClassVar[Callable[..., Any]]
+    else:
 
-    @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> Any:
-        """Return one gradient per forward input (a single array for one input; None = no grad)."""
-        raise NotImplementedError
+        @staticmethod
+        def forward(ctx: Context, *arrays: np.ndarray, **params: Any) -> np.ndarray:
+            """The op on arrays; save what backward needs on `ctx`."""
+            raise NotImplementedError
+
+        @staticmethod
+        def backward(ctx: Context, grad: np.ndarray) -> Any:
+            """Return one gradient per forward input (a single array for one input; None = no grad)."""
+            raise NotImplementedError
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str) -> np.ndarray:
