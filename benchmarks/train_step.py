@@ -23,9 +23,10 @@ interquartile range, and the minor page faults per step. See benchmarks/README.m
     python benchmarks/train_step.py --sizes small medium --rounds 30
     python benchmarks/train_step.py --no-torch --no-gradcheck
 
-Targets (from the performance issue): minigrad/torch <= 1.0 at small and medium, minigrad/numpy
-<= 1.15 at large, peak extra memory of a large step minigrad/numpy <= 1.5 (tracemalloc), and
-`mg.gradcheck` of `BatchNorm(64)` on a (128, 64) input in under 2 s.
+Targets (from the performance issue): minigrad/torch <= 1.0 (upper quartile <= 1.1) at tiny, small
+and medium, <= 1.15 at large; minigrad/numpy <= 1.5 at tiny; minigrad <= 1.5x the physical floor at
+large; peak extra memory of a large step minigrad/numpy <= 1.3 (tracemalloc); `mg.gradcheck` of
+`BatchNorm(64)` on a (128, 64) input in under 2 s. MyGrad and HIPS autograd run when installed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
+import importlib.metadata
 import importlib.util
 import math
 import os
@@ -54,6 +56,17 @@ try:  # PyTorch is optional: without it the torch column says "n/a"
     import torch
 except ImportError:  # pragma: no cover - depends on the machine
     torch = None
+try:  # other teaching frameworks, optional: measured when installed (not project dependencies)
+    import mygrad
+    import mygrad.nnet
+except ImportError:  # pragma: no cover - depends on the machine
+    mygrad = None
+try:
+    import autograd
+    import autograd.numpy as anp
+    from autograd.tracer import getval
+except ImportError:  # pragma: no cover - depends on the machine
+    autograd = None
 
 # ------------------------------------------------------------------------------ the problem
 
@@ -87,17 +100,24 @@ class Size:
 
 
 SIZES: dict[str, Size] = {
+    "tiny": Size(2, 2, 2, 1),  # arithmetic is nothing: measures framework overhead per step
     "small": Size(32, 16, 64, 1),
     "medium": Size(256, 128, 512, 10),
     "large": Size(1024, 512, 2048, 10),
 }
 
-#: (ratio name, sizes it applies to, upper bound)
-TARGETS = {
-    "minigrad/torch": (("small", "medium"), 1.0),
-    "minigrad/numpy": (("large",), 1.15),
+#: ratio name -> {size: (bound on the median, bound on the upper quartile or None)}
+TARGETS: dict[str, dict[str, tuple[float, float | None]]] = {
+    "minigrad/torch": {
+        "tiny": (1.0, 1.1),
+        "small": (1.0, 1.1),
+        "medium": (1.0, 1.1),
+        "large": (1.15, None),
+    },
+    "minigrad/numpy": {"tiny": (1.5, None)},
+    "minigrad/floor": {"large": (1.5, None)},
 }
-MEMORY_TARGET = 1.5  # minigrad / numpy peak extra memory of one large step
+MEMORY_TARGET = 1.3  # minigrad / numpy peak extra memory of one large step
 GRADCHECK_TARGET_S = 2.0
 
 
@@ -207,6 +227,59 @@ class MinigradStep:
         return {k: self._tensors[_MG_KEYS[k]].data.copy() for k in STAT_NAMES}
 
 
+def initial_stats(hidden: int) -> dict[str, np.ndarray]:
+    """Moving mean 0 and moving variance 1 for both BatchNorm layers (every implementation's start)."""
+    zeros, ones = np.zeros(hidden, np.float32), np.ones(hidden, np.float32)
+    return {
+        "moving_mean1": zeros.copy(),
+        "moving_variance1": ones.copy(),
+        "moving_mean2": zeros.copy(),
+        "moving_variance2": ones.copy(),
+    }
+
+
+def update_stats(stats: dict[str, np.ndarray], layer: str, mu: np.ndarray, var: np.ndarray, n: int) -> None:
+    """The shared moving-average update, in place (PyTorch feeds the unbiased variance)."""
+    rm, rv = stats["moving_mean" + layer], stats["moving_variance" + layer]
+    rm *= BN_MOMENTUM
+    rm += (1.0 - BN_MOMENTUM) * mu
+    rv *= BN_MOMENTUM
+    rv += ((1.0 - BN_MOMENTUM) * n / (n - 1)) * var
+
+
+class HandAdam:
+    """Hand-written Adam over a dict of float32 arrays, in place, one preallocated work array each."""
+
+    def __init__(self, params: dict[str, np.ndarray]) -> None:
+        self.p = params
+        self.m = {k: np.zeros_like(v) for k, v in params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.work = {k: np.empty_like(v) for k, v in params.items()}  # Adam's temporaries, made once
+        self.t = 0
+
+    def update(self, grads: dict[str, np.ndarray]) -> None:
+        """p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)   (PyTorch's order)."""
+        b1, b2 = BETAS
+        self.t += 1
+        step_size = LR / (1.0 - b1**self.t)
+        root_bias2 = math.sqrt(1.0 - b2**self.t)
+        for k, grad in grads.items():
+            m, v, w = self.m[k], self.v[k], self.work[k]
+            m *= b1  # m = b1 m + (1 - b1) g
+            np.multiply(grad, 1.0 - b1, out=w)
+            m += w
+            v *= b2  # v = b2 v + (1 - b2) g^2
+            np.multiply(grad, grad, out=w)
+            w *= 1.0 - b2
+            v += w
+            np.sqrt(v, out=w)  # w = sqrt(v) / sqrt(1 - b2^t) + eps
+            w /= root_bias2
+            w += ADAM_EPS
+            np.divide(m, w, out=w)
+            w *= step_size
+            self.p[k] -= w
+
+
 class NumpyStep:
     """The same model by hand: forward with caches, hand-written backward, hand-written Adam.
 
@@ -218,17 +291,8 @@ class NumpyStep:
 
     def __init__(self, problem: Problem) -> None:
         self.p = {k: v.copy() for k, v in problem.weights.items()}
-        self.m = {k: np.zeros_like(v) for k, v in self.p.items()}
-        self.v = {k: np.zeros_like(v) for k, v in self.p.items()}
-        self.work = {k: np.empty_like(v) for k, v in self.p.items()}  # Adam's temporaries, made once
-        self.t = 0
-        h = problem.size.hidden
-        self.stats = {
-            "moving_mean1": np.zeros(h, np.float32),
-            "moving_variance1": np.ones(h, np.float32),
-            "moving_mean2": np.zeros(h, np.float32),
-            "moving_variance2": np.ones(h, np.float32),
-        }
+        self.adam = HandAdam(self.p)
+        self.stats = initial_stats(problem.size.hidden)
         self.x, self.y = problem.x, problem.y
         self.grads: dict[str, np.ndarray] = {}
 
@@ -244,11 +308,7 @@ class NumpyStep:
         out = h * gamma
         out += beta
         np.maximum(out, 0.0, out=out)  # ReLU
-        rm, rv = self.stats["moving_mean" + layer], self.stats["moving_variance" + layer]
-        rm *= BN_MOMENTUM
-        rm += (1.0 - BN_MOMENTUM) * mu
-        rv *= BN_MOMENTUM
-        rv += ((1.0 - BN_MOMENTUM) * n / (n - 1)) * var  # PyTorch feeds the unbiased variance
+        update_stats(self.stats, layer, mu, var, n)
         return out, (h, ivar, gamma)
 
     @staticmethod
@@ -292,36 +352,99 @@ class NumpyStep:
         dh1, g["gamma1"], g["beta1"] = self._relu_bn_backward(da1, a1, c1)
         g["W1"], g["b1"] = x.T @ dh1, dh1.sum(axis=0)
         self.grads = g
-        self._adam(g)
+        self.adam.update(g)
         return loss
-
-    def _adam(self, grads: dict[str, np.ndarray]) -> None:
-        """p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)   (PyTorch's order)."""
-        b1, b2 = BETAS
-        self.t += 1
-        step_size = LR / (1.0 - b1**self.t)
-        root_bias2 = math.sqrt(1.0 - b2**self.t)
-        for k, grad in grads.items():
-            m, v, w = self.m[k], self.v[k], self.work[k]
-            m *= b1  # m = b1 m + (1 - b1) g
-            np.multiply(grad, 1.0 - b1, out=w)
-            m += w
-            v *= b2  # v = b2 v + (1 - b2) g^2
-            np.multiply(grad, grad, out=w)
-            w *= 1.0 - b2
-            v += w
-            np.sqrt(v, out=w)  # w = sqrt(v) / sqrt(1 - b2^t) + eps
-            w /= root_bias2
-            w += ADAM_EPS
-            np.divide(m, w, out=w)
-            w *= step_size
-            self.p[k] -= w
 
     def parameters(self) -> dict[str, np.ndarray]:
         return {k: self.p[k].copy() for k in PARAM_NAMES}
 
     def gradients(self) -> dict[str, np.ndarray]:
         return {k: self.grads[k].copy() for k in PARAM_NAMES}
+
+    def moving_stats(self) -> dict[str, np.ndarray]:
+        return {k: v.copy() for k, v in self.stats.items()}
+
+
+class MyGradStep:
+    """The same model in MyGrad (its `batchnorm`, `relu`, `matmul`); Adam by hand, as MyGrad has none."""
+
+    name = "mygrad"
+
+    def __init__(self, problem: Problem) -> None:
+        if mygrad is None:
+            raise RuntimeError("MyGradStep: mygrad is not installed")
+        self.t = {k: mygrad.tensor(v.copy()) for k, v in problem.weights.items()}
+        self.adam = HandAdam({k: t.data for k, t in self.t.items()})
+        self.stats = initial_stats(problem.size.hidden)
+        self.x, self.y = mygrad.tensor(problem.x.copy(), constant=True), problem.y.copy()
+        self.grads: dict[str, np.ndarray] = {}
+
+    def _bn_relu(self, h: Any, layer: str) -> Any:
+        out = mygrad.nnet.batchnorm(h, gamma=self.t["gamma" + layer], beta=self.t["beta" + layer], eps=BN_EPS)
+        op = out.creator  # MyGrad's BatchNorm keeps the batch statistics it used
+        update_stats(self.stats, layer, op.mean, op.var, h.shape[0])
+        return mygrad.nnet.relu(out)
+
+    def step(self) -> float:
+        t = self.t
+        a1 = self._bn_relu(mygrad.matmul(self.x, t["W1"]) + t["b1"], "1")
+        a2 = self._bn_relu(mygrad.matmul(a1, t["W2"]) + t["b2"], "2")
+        pred = mygrad.matmul(a2, t["W3"]) + t["b3"]
+        loss = mygrad.mean((pred - self.y) ** 2)
+        loss.backward()
+        self.grads = {k: v.grad for k, v in t.items()}
+        self.adam.update(self.grads)
+        return loss.item()
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {k: self.t[k].data.copy() for k in PARAM_NAMES}
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        return {k: np.asarray(self.grads[k]).copy() for k in PARAM_NAMES}
+
+    def moving_stats(self) -> dict[str, np.ndarray]:
+        return {k: v.copy() for k, v in self.stats.items()}
+
+
+class AutogradStep:
+    """The same model as a function differentiated by HIPS autograd; Adam by hand."""
+
+    name = "autograd"
+
+    def __init__(self, problem: Problem) -> None:
+        if autograd is None:
+            raise RuntimeError("AutogradStep: autograd is not installed")
+        self.p = {k: v.copy() for k, v in problem.weights.items()}
+        self.adam = HandAdam(self.p)
+        self.stats = initial_stats(problem.size.hidden)
+        self.x, self.y = problem.x, problem.y
+        self.grads: dict[str, np.ndarray] = {}
+        self._value_and_grad = autograd.value_and_grad(self._loss)
+
+    def _bn_relu(self, h: Any, p: dict[str, Any], layer: str) -> Any:
+        mu = anp.mean(h, axis=0)
+        xc = h - mu
+        var = anp.mean(xc * xc, axis=0)
+        update_stats(self.stats, layer, getval(mu), getval(var), h.shape[0])
+        out = xc / anp.sqrt(var + BN_EPS) * p["gamma" + layer] + p["beta" + layer]
+        return anp.maximum(out, 0.0)
+
+    def _loss(self, p: dict[str, Any]) -> Any:
+        a1 = self._bn_relu(anp.dot(self.x, p["W1"]) + p["b1"], p, "1")
+        a2 = self._bn_relu(anp.dot(a1, p["W2"]) + p["b2"], p, "2")
+        diff = anp.dot(a2, p["W3"]) + p["b3"] - self.y
+        return anp.mean(diff * diff)
+
+    def step(self) -> float:
+        loss, self.grads = self._value_and_grad(self.p)
+        self.adam.update(self.grads)
+        return float(loss)
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {k: self.p[k].copy() for k in PARAM_NAMES}
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        return {k: np.asarray(self.grads[k]).copy() for k in PARAM_NAMES}
 
     def moving_stats(self) -> dict[str, np.ndarray]:
         return {k: v.copy() for k, v in self.stats.items()}
@@ -393,11 +516,15 @@ class TorchStep:
         }
 
 
-def implementations(problem: Problem, use_torch: bool = True) -> list[Any]:
-    """minigrad, numpy and (when installed and wanted) torch, each from the problem's weights."""
+def implementations(problem: Problem, use_torch: bool = True, use_others: bool = True) -> list[Any]:
+    """minigrad, numpy and, when installed and wanted, torch, MyGrad and HIPS autograd."""
     impls: list[Any] = [MinigradStep(problem), NumpyStep(problem)]
     if use_torch and torch is not None:
         impls.append(TorchStep(problem))
+    if use_others and mygrad is not None:
+        impls.append(MyGradStep(problem))
+    if use_others and autograd is not None:
+        impls.append(AutogradStep(problem))
     return impls
 
 
@@ -492,13 +619,18 @@ def peak_step_memory(impl: Any) -> int:
     return peak - base
 
 
-def time_gradcheck() -> tuple[float, bool]:
-    """Seconds for `mg.gradcheck` of a BatchNorm(64) on a (128, 64) input (see gradcheck_speed.py)."""
-    path = Path(__file__).with_name("gradcheck_speed.py")
-    spec = importlib.util.spec_from_file_location("gradcheck_speed", path)
+def _load_sibling(name: str) -> Any:
+    """Import another script of benchmarks/ (not a package)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.time_gradcheck()
+    return module
+
+
+def time_gradcheck() -> tuple[float, bool]:
+    """Seconds for `mg.gradcheck` of a BatchNorm(64) on a (128, 64) input (see gradcheck_speed.py)."""
+    return _load_sibling("gradcheck_speed").time_gradcheck()
 
 
 # ------------------------------------------------------------------------------ reporting
@@ -515,16 +647,27 @@ def machine_info() -> str:
         k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if k in os.environ
     }
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    cpu = platform.processor() or platform.platform()
+    torch_info = f"{torch.__version__}, torch.get_num_threads() = {torch.get_num_threads()}" if torch else "absent"
     lines = [
         f"date       {datetime.datetime.now().isoformat(timespec='seconds')}",
-        f"machine    {platform.machine()}, {os.cpu_count()} logical cores, {platform.processor() or platform.platform()}",
+        f"machine    {platform.machine()}, {os.cpu_count()} logical cores, {cpu}",
         f"python     {platform.python_version()}; numpy {np.__version__} (BLAS: {blas}); minigrad {mg.__version__}",
-        f"torch      {torch.__version__ + f', torch.get_num_threads() = {torch.get_num_threads()}' if torch else 'not installed'}",
+        f"torch      {torch_info}",
+        f"others     mygrad {getattr(mygrad, '__version__', 'not installed')}, "
+        f"autograd {_version('autograd') if autograd else 'not installed'}",
         f"threads    env {threads or 'unset (libraries use their defaults)'}",
         f"load       1-minute load average {load:.2f} on {os.cpu_count()} cores before the run "
         "(other work on the machine makes the times noisy; the ratios, paired per round, less so)",
     ]
     return "\n".join(lines)
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
 
 
 def verdict(value: float | None, bound: float) -> str:
@@ -540,34 +683,132 @@ def _quartiles(values: Sequence[float]) -> tuple[float, float]:
     return q[0], q[2]
 
 
-def format_table(timings: Sequence[Timing]) -> str:
-    names = ["minigrad", "numpy", "torch"]
-    head = f"{'size':<8}{'k':>4}" + "".join(f"{n + ' ms':>13}" for n in names)
-    head += f"  {'mg/torch [IQR]':<20}{'':6}{'mg/numpy [IQR]':<20}{'':6}{'faults/step mg np':>18}"
+# -------------------------------------------------------------------------- physical floor
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The best measured matmul speed (float32, NumPy's or torch's BLAS) and memory bandwidth."""
+
+    flops_per_s: float
+    bytes_per_s: float
+
+    def floor_seconds(self, size: Size) -> float:
+        """The step with every matmul at the best BLAS speed and the elementwise work in fused,
+        minimal passes at the measured bandwidth (see benchmarks/README.md, "Physical floor")."""
+        return matmul_flops(size) / self.flops_per_s + elementwise_bytes(size) / self.bytes_per_s
+
+
+def matmul_flops(size: Size) -> float:
+    """2 n m k per matmul: three forward, three weight gradients, two input gradients (not x's)."""
+    n, i, h, o = size.batch, size.n_in, size.hidden, size.n_out
+    layers = i * h + h * h + h * o
+    return 2.0 * n * (3 * layers - i * h)
+
+
+def elementwise_bytes(size: Size) -> float:
+    """Minimal float32 traffic outside the matmuls, as one fused kernel per stage would move it:
+    per BatchNorm+ReLU layer 3 passes over (n, h) forward (read for the statistics, read + write
+    the output) and 7 backward (read dy, y, x for the sums; again plus write dx), the two bias adds
+    2 passes each and their sums 1; Adam reads p, g, m, v and writes p, m, v (7 per parameter)."""
+    n, i, h, o = size.batch, size.n_in, size.hidden, size.n_out
+    activations = n * h
+    parameters = i * h + h * h + h * o + 5 * h + o
+    return 4.0 * (2 * (3 + 7 + 3) * activations + 7 * parameters)
+
+
+def measure_machine(repeats: int = 5) -> Machine:
+    """Best of `repeats`: a (1024, 2048) @ (2048, 2048) float32 matmul in NumPy (and torch, when
+    installed), and `c = a + b` over 32 MiB float32 arrays (3 x 32 MiB moved)."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((1024, 2048), np.float32), rng.standard_normal((2048, 2048), np.float32)
+    flops = 2.0 * 1024 * 2048 * 2048
+    matmuls = [lambda: a @ b]
+    if torch is not None:
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        matmuls.append(lambda: ta @ tb)
+    best_matmul = min(_best_time(f, repeats) for f in matmuls)
+    x, y = rng.standard_normal(2**23, np.float32), rng.standard_normal(2**23, np.float32)
+    z = np.empty_like(x)
+    best_add = _best_time(lambda: np.add(x, y, out=z), repeats)
+    return Machine(flops / best_matmul, 3 * x.nbytes / best_add)
+
+
+def _best_time(fn: Any, repeats: int) -> float:
+    fn()  # warm: threads started, pages touched
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def target_verdict(ratio_name: str, size_name: str, values: Sequence[float]) -> str:
+    """PASS/MISS where the issue sets a target for this ratio at this size ("" elsewhere)."""
+    bounds = TARGETS.get(ratio_name, {}).get(size_name)
+    if bounds is None:
+        return ""
+    median_bound, upper_bound = bounds
+    ok = statistics.median(values) <= median_bound
+    if upper_bound is not None:
+        ok = ok and _quartiles(values)[1] <= upper_bound
+    return "PASS" if ok else "MISS"
+
+
+def _ratio_cell(values: Sequence[float] | None, mark: str = "") -> str:
+    if values is None:
+        return f"{'n/a':<23}"
+    low, high = _quartiles(values)
+    return f"{f'{statistics.median(values):.2f} [{low:.2f}-{high:.2f}]':<18}{mark:<5}"
+
+
+IMPL_NAMES = ("minigrad", "numpy", "torch", "mygrad", "autograd")
+
+
+def format_table(timings: Sequence[Timing], machine: Machine | None = None) -> str:
+    names = [n for n in IMPL_NAMES if any(n in t.per_step for t in timings)]
+    head = f"{'size':<7}{'k':>4}" + "".join(f"{n[:8] + ' ms':>12}" for n in names)
+    if machine:
+        head += f"{'floor ms':>10}"
+    head += f"  {'mg/torch [IQR]':<23}{'mg/numpy [IQR]':<23}"
+    head += f"{'mg/floor':<14}" if machine else ""
+    others = [n for n in names if n in ("mygrad", "autograd")]
+    head += "".join(f"{n + '/mg':<14}" for n in others)
+    head += f"{'faults/step mg np':>18}"
     lines = [head, "-" * len(head)]
     for t in timings:
-        row = f"{t.size_name:<8}{t.steps_per_block:>4}"
+        row = f"{t.size_name:<7}{t.steps_per_block:>4}"
         for n in names:
-            row += f"{t.median(n) * 1e3:>13.3f}" if n in t.per_step else f"{'n/a':>13}"
+            row += f"{t.median(n) * 1e3:>12.3f}" if n in t.per_step else f"{'n/a':>12}"
+        if machine:
+            floor = machine.floor_seconds(SIZES[t.size_name])
+            row += f"{floor * 1e3:>10.4f}"
+        row += "  "
         for ratio_name in ("minigrad/torch", "minigrad/numpy"):
-            num, den = ratio_name.split("/")
-            ratios = t.ratios(num, den)
-            applies, bound = TARGETS[ratio_name]
-            if ratios is None:
-                row += f"  {'n/a':<20}{'':6}"
-                continue
-            low, high = _quartiles(ratios)
-            value = statistics.median(ratios)
-            mark = verdict(value, bound) if t.size_name in applies else ""
-            row += f"  {f'{value:.2f} [{low:.2f}-{high:.2f}]':<20}{mark:<6}"
+            values = t.ratios(*ratio_name.split("/"))
+            row += _ratio_cell(values, target_verdict(ratio_name, t.size_name, values) if values else "")
+        if machine:
+            to_floor = [x / floor for x in t.per_step["minigrad"]]
+            mark = target_verdict("minigrad/floor", t.size_name, to_floor)
+            row += f"{f'{statistics.median(to_floor):.1f}x':<9}{mark:<5}"
+        for n in others:
+            ratio = t.ratio(n, "minigrad")
+            row += f"{f'{ratio:.2f}' if ratio is not None else 'n/a':<14}"
         row += f"{t.faults.get('minigrad', 0):>11.0f}{t.faults.get('numpy', 0):>7.0f}"
         lines.append(row)
-    lines.append("k = steps per timed block; times are medians over rounds; ratios are medians of the per-round")
-    lines.append("ratios, with their interquartile range; faults/step = minor page faults per step (memory")
-    lines.append(
-        "returned to the OS by the allocator and faulted in again). PASS/MISS only where the issue sets a target:"
-    )
-    lines.append("  minigrad/torch <= 1.0 at small and medium;  minigrad/numpy <= 1.15 at large")
+    lines += [
+        "k = steps per timed block; times are medians over rounds; ratios are medians of the per-round",
+        "ratios, with their interquartile range; floor = matmuls at the best measured BLAS speed plus",
+        "minimal elementwise bytes at the measured bandwidth; faults/step = minor page faults per step.",
+        "PASS/MISS only where the issue sets a target: minigrad/torch <= 1.0 (upper quartile <= 1.1) at",
+        "tiny, small, medium and <= 1.15 at large; minigrad/numpy <= 1.5 at tiny; minigrad/floor <= 1.5 at large",
+    ]
+    if machine:
+        lines.append(
+            f"machine: best matmul {machine.flops_per_s / 1e9:.0f} GFLOP/s, "
+            f"bandwidth {machine.bytes_per_s / 1e9:.1f} GB/s (c = a + b, 32 MiB arrays)"
+        )
     return "\n".join(lines)
 
 
@@ -590,23 +831,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+    parser.add_argument("--no-others", action="store_true", help="leave MyGrad and HIPS autograd out")
+    parser.add_argument(
+        "--no-malloc-tuning",
+        action="store_true",
+        help="do not call benchmarks/malloc_tuning.tune_malloc() (process-wide; see README)",
+    )
+    parser.add_argument("--no-floor", action="store_true", help="skip measuring BLAS speed and bandwidth")
     parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc peak of a large step")
     parser.add_argument("--no-gradcheck", action="store_true", help="skip timing mg.gradcheck of BatchNorm(64)")
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
 
+    # An explicit, process-wide opt-in that minigrad itself never makes: glibc keeps freed arrays
+    # for the next step instead of returning them to the OS (see malloc_tuning.py and the README).
+    tuned = False if args.no_malloc_tuning else _load_sibling("malloc_tuning").tune_malloc()
     print(machine_info())
-    print()
+    print(f"malloc     glibc thresholds raised by benchmarks/malloc_tuning.py: {'yes' if tuned else 'no'}")
     started = time.perf_counter()
+    machine = None if args.no_floor else measure_machine()
+    print()
     timings = []
     for name in args.sizes:
         problem = make_problem(SIZES[name], args.seed)
-        impls = implementations(problem, use_torch=not args.no_torch)
+        impls = implementations(problem, use_torch=not args.no_torch, use_others=not args.no_others)
         print(f"timing {name:<6} ({SIZES[name]}): {', '.join(i.name for i in impls)} ...", flush=True)
         timings.append(time_size(name, impls, args.rounds, args.warmup, args.block_seconds, args.settle_seconds))
     print()
-    print(format_table(timings))
+    print(format_table(timings, machine))
 
     if not args.no_memory:
         problem = make_problem(SIZES["large"], args.seed)
@@ -625,7 +878,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_gradcheck:
         seconds, passed = time_gradcheck()
         print(
-            f"mg.gradcheck(BatchNorm(64), (128, 64) input): {seconds:.2f} s, report {'passed' if passed else 'FAILED'}  "
+            f"mg.gradcheck(BatchNorm(64), (128, 64) input): {seconds:.2f} s, "
+            f"report {'passed' if passed else 'FAILED'}  "
             f"{verdict(seconds, GRADCHECK_TARGET_S)} (target < {GRADCHECK_TARGET_S:g} s)"
         )
     print(f"\ntotal benchmark time {time.perf_counter() - started:.0f} s")

@@ -32,8 +32,14 @@ try:
 except ImportError:  # pragma: no cover - depends on the machine
     HAVE_TORCH = False
 
-OTHERS = ["minigrad"] + (["torch"] if HAVE_TORCH else [])
-SIZES = ["small", "medium"]  # medium adds a 10-output head: the MSE mean runs over two axes
+# MyGrad and HIPS autograd are optional teaching frameworks the benchmark also runs when installed.
+OPTIONAL = [name for name, present in (("mygrad", ts.mygrad), ("autograd", ts.autograd)) if present is not None]
+OTHERS = ["minigrad"] + (["torch"] if HAVE_TORCH else []) + OPTIONAL
+# tiny: batch 2 (BatchNorm's smallest batch); medium adds a 10-output head: the MSE mean runs over two axes
+SIZES = ["tiny", "small", "medium"]
+# With a batch of 2 every BatchNorm output is +-1 up to eps, so the gradients behind a BatchNorm
+# are sums of two nearly cancelling terms: float32 agrees to about 1e-3 relative there, not 1e-4.
+ILL_CONDITIONED_RTOL = {"tiny": 1e-2}
 
 
 def _after_one_step(size_name: str) -> dict[str, dict]:
@@ -48,6 +54,7 @@ def _after_one_step(size_name: str) -> dict[str, dict]:
             "grads": impl.gradients(),
             "stats": impl.moving_stats(),
             "initial": problem.weights,
+            "size": size_name,
         }
     return out
 
@@ -75,15 +82,20 @@ def test_same_gradients(stepped, name):
         assert got[key].dtype == np.float32, f"{name} {key}: gradient is {got[key].dtype}, the benchmark is float32"
         if key in ts.CANCELLED_BY_BATCHNORM:
             continue  # exact value 0; see test_biases_before_batchnorm_get_rounding_noise_only
-        np.testing.assert_allclose(got[key], ref[key], rtol=1e-4, atol=1e-5 * _scale(ref[key]), err_msg=f"{name} {key}")
+        rtol = ILL_CONDITIONED_RTOL.get(stepped[name]["size"], 1e-4)
+        np.testing.assert_allclose(got[key], ref[key], rtol=rtol, atol=1e-5 * _scale(ref[key]), err_msg=f"{name} {key}")
 
 
 @pytest.mark.parametrize("name", ["numpy"] + OTHERS)
 def test_biases_before_batchnorm_get_rounding_noise_only(stepped, name):
     # The batch mean subtracts a bias that feeds a BatchNorm, so d loss / d bias = 0 exactly; each
     # implementation returns float32 noise, far below the weight gradient of the same layer.
+    # At tiny the weight gradients are themselves eps-small (see ILL_CONDITIONED_RTOL): compare with
+    # the output layer's gradient there.
     grads = stepped[name]["grads"]
     for bias, weight in (("b1", "W1"), ("b2", "W2")):
+        if stepped[name]["size"] in ILL_CONDITIONED_RTOL:
+            weight = "W3"
         assert _scale(grads[bias]) <= 1e-5 * _scale(grads[weight]), f"{name} {bias}"
 
 
