@@ -3,6 +3,8 @@
     python -m minigrad --help
     python -m minigrad check batchnorm --mode eval --eps 1e-3
     python -m minigrad lessons
+    python -m minigrad exercises student handout/
+    python -m minigrad exercises check handout/exercises/*.ipynb
 
 Each command lives in its own module exposing `add_arguments(parser)` and `run(args) -> int`.
 `main` returns the exit code instead of exiting, so tests and notebooks can call it in-process.
@@ -14,7 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import check, lessons
+from . import check, exercises, lessons
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Execute every lesson notebook headless and write an HTML copy of each, with its plots.",
     )
     lessons.add_arguments(lessons_parser)
+    exercises_parser = commands.add_parser(
+        "exercises",
+        help="write student versions of the exercise notebooks (student DIR), or grade notebooks (check NB...)",
+        description=exercises.DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    exercises.add_arguments(exercises_parser)
     return parser
 
 
@@ -57,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "check":
         return check.run(args)
+    if args.command == "exercises":
+        return exercises.run(args)
     return lessons.run(args)
 
 
