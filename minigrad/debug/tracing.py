@@ -38,6 +38,14 @@ from ..tables import html_table, shape_str, text_table
 _last_grads: dict[int, tuple[weakref.ref, np.ndarray]] = {}
 
 
+@overload
+def read_only(array: np.ndarray) -> np.ndarray: ...
+
+
+@overload
+def read_only(array: None) -> None: ...
+
+
 def read_only(array: np.ndarray | None) -> np.ndarray | None:
     """A read-only view: looking at a step or a trace must not be able to change the engine's arrays."""
     if array is None:
@@ -54,8 +62,11 @@ def remember_grad(tensor: Tensor, grad: np.ndarray) -> None:
     if entry is not None and entry[0]() is tensor:
         _last_grads[key] = (entry[0], grad)
         return
-    ref = weakref.ref(tensor, lambda _, key=key: _last_grads.pop(key, None))
-    _last_grads[key] = (ref, grad)
+
+    def forget(_: weakref.ref) -> None:
+        _last_grads.pop(key, None)
+
+    _last_grads[key] = (weakref.ref(tensor, forget), grad)
 
 
 LEAF = "leaf"

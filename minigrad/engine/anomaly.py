@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 import numpy as np
 
@@ -65,3 +66,13 @@ def describe_nonfinite(array: np.ndarray) -> str | None:
     nans = int(np.isnan(array).sum())
     infs = int(np.isinf(array).sum())
     return f"{nans} NaN and {infs} inf of {array.size} elements"
+
+
+def describe_input(position: int, tensor: Any) -> str:
+    """`input 1 ('1.gamma')` for a named tensor (module parameters are named by their path),
+    `input 0 (the output of 'mul')` for an op's output, else `input 2`."""
+    if tensor._name is not None:
+        return f"input {position} ({tensor._name!r})"
+    if tensor._node is not None:
+        return f"input {position} (the output of '{tensor._node.op.name}')"
+    return f"input {position}"

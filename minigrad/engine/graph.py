@@ -14,7 +14,7 @@ import numpy as np
 
 from ..ops.base import Context, Function, unbroadcast
 from ..tables import shape_str
-from .anomaly import AnomalyError, describe_nonfinite, user_line
+from .anomaly import AnomalyError, describe_input, describe_nonfinite, user_line
 from .mode import flags
 
 if TYPE_CHECKING:
@@ -127,7 +127,8 @@ def iter_backward(
                 replaced = np.asarray(replaced)
                 if replaced.shape != tensor.shape:
                     raise ValueError(
-                        f"hook on {tensor.name!r}: returned a gradient of shape {shape_str(replaced.shape)}, expected {shape_str(tensor.shape)}"
+                        f"hook on {tensor.name!r}: returned a gradient of shape "
+                        f"{shape_str(replaced.shape)}, expected {shape_str(tensor.shape)}"
                     )
                 g = replaced
         node = tensor._node
@@ -135,9 +136,11 @@ def iter_backward(
             _accumulate_leaf(tensor, g, handed_out)
             yield RawStep(tensor, g, (), ())
             continue
+        if tensor._retains_grad:
+            _accumulate_leaf(tensor, g, handed_out)
         inputs, input_grads = node.inputs, node.backward(g)
         if flags.detect_anomaly:
-            _check_gradients(node, input_grads)
+            _check_gradients(node, inputs, input_grads)
         if not retain_graph:
             node.release(freed)  # replaces node.inputs; gradients still go to the real `inputs`
         for parent, parent_grad in zip(inputs, input_grads):
@@ -150,7 +153,8 @@ def iter_backward(
 
 
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
-    """`leaf.grad += grad`, as PyTorch: gradients accumulate until `zero_grad()`."""
+    """`leaf.grad += grad`, as PyTorch: gradients accumulate until `zero_grad()` (also for an
+    op's output after `retain_grad()`)."""
     grad = np.asarray(grad)  # NumPy sums of 0-d arrays give scalars; .grad is always an array
     if leaf.grad is None:
         # Keep the array itself when nobody else can see it; a view or an array already given to
@@ -163,14 +167,14 @@ def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, handed_out: set[int]) -> No
         leaf.grad = np.asarray(leaf.grad + grad)
 
 
-def _check_gradients(node, input_grads) -> None:
-    for position, parent_grad in enumerate(input_grads):
+def _check_gradients(node: Node, inputs: tuple[Tensor, ...], input_grads: tuple[np.ndarray | None, ...]) -> None:
+    for position, (parent, parent_grad) in enumerate(zip(inputs, input_grads)):
         if parent_grad is None:
             continue
         problem = describe_nonfinite(np.asarray(parent_grad))
         if problem:
             raise AnomalyError(
                 f"detect_anomaly: the backward of '{node.op.name}' produced a non-finite gradient "
-                f"for its input {position} (shape {shape_str(np.shape(parent_grad))}: {problem}); "
+                f"for its {describe_input(position, parent)} (shape {shape_str(np.shape(parent_grad))}: {problem}); "
                 f"the op was created at {node.created_at or '<outside detect_anomaly>'}"
             )

@@ -16,7 +16,7 @@ import numpy as np
 from .. import ops
 from ..ops.base import Context, Function
 from ..tables import shape_str
-from .anomaly import AnomalyError, describe_nonfinite, user_line
+from .anomaly import AnomalyError, describe_input, describe_nonfinite, user_line
 from .dtypes import get_default_dtype
 from .graph import Node, iter_backward
 from .hooks import RemovableHandle
@@ -35,7 +35,17 @@ class Tensor:
     `name`; `shape`, `ndim`, `dtype` mirror `data`.
     """
 
-    __slots__ = ("__weakref__", "_hooks", "_index", "_name", "_node", "data", "grad", "requires_grad")
+    __slots__ = (
+        "__weakref__",
+        "_hooks",
+        "_index",
+        "_name",
+        "_node",
+        "_retains_grad",
+        "data",
+        "grad",
+        "requires_grad",
+    )
     __array_ufunc__ = None  # make NumPy hand `array + tensor` to Tensor.__radd__
 
     def __init__(
@@ -53,6 +63,7 @@ class Tensor:
         self._name = name
         self._node: Node | None = None
         self._hooks: dict[int, Callable] | None = None
+        self._retains_grad = False
         self._index = next(_creation_counter)
 
     @classmethod
@@ -65,6 +76,7 @@ class Tensor:
         t._name = None
         t._node = node
         t._hooks = None
+        t._retains_grad = False
         t._index = next(_creation_counter)
         return t
 
@@ -135,6 +147,8 @@ class Tensor:
         extras = []
         if self.data.dtype != get_default_dtype():
             extras.append(f"dtype={self.data.dtype}")
+        if self._node is not None:
+            extras.append(f"op={self._node.op.name!r}")
         if self.requires_grad:
             extras.append("requires_grad=True")
         if self._name is not None:
@@ -174,6 +188,20 @@ class Tensor:
                 f"backward: grad has shape {shape_str(grad.shape)} but the tensor has shape {shape_str(self.shape)}"
             )
         return grad
+
+    def retain_grad(self) -> None:
+        """Keep this tensor's gradient in `.grad` at the next backward passes (an op's output
+        keeps none by default: that would cost memory on every training step). Accumulates,
+        as a leaf's does. A leaf always keeps its gradient, so this changes nothing for it."""
+        if not self.requires_grad:
+            raise RuntimeError(f"retain_grad: tensor {self.name!r} does not require grad, so no gradient will reach it")
+        if self._node is not None:
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for an op's output after `retain_grad()` (False for a leaf, as in PyTorch)."""
+        return self._retains_grad
 
     def register_hook(self, fn: Callable[[np.ndarray], np.ndarray | None]) -> RemovableHandle:
         """Call `fn(grad)` when this tensor's gradient is computed; a returned array replaces it."""
@@ -360,7 +388,11 @@ def apply(op: type[Function], *inputs: Tensor, **params: Any) -> Tensor:
     if flags.detect_anomaly:
         problem = describe_nonfinite(np.asarray(out))
         if problem:
-            already = [f"input {i} already held {p}" for i, p in enumerate(map(describe_nonfinite, arrays)) if p]
+            already = [
+                f"{describe_input(i, t)} already held {p}"
+                for i, (t, p) in enumerate(zip(inputs, map(describe_nonfinite, arrays)))
+                if p
+            ]
             raise AnomalyError(
                 f"detect_anomaly: '{op.name}' produced a non-finite output (shape {shape_str(np.shape(out))}: "
                 f"{problem}) from inputs of shapes {', '.join(shape_str(a.shape) for a in arrays)}"

@@ -60,19 +60,21 @@ class BatchNormTrain(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         axes, ivar = ctx.axes, ctx.ivar
-        centered = ctx.x - ctx.mean  # recomputed: cheaper than keeping a full-size array
-        n = centered.size // ivar.size
+        # One full-size buffer, named `dx` from the start: it holds x - mean (recomputed, cheaper
+        # than keeping it), then becomes dx in place. No other name refers to it, so nothing a
+        # debugger shows (or a user holds) changes value under them.
+        dx = ctx.x - ctx.mean
+        n = dx.size // ivar.size
         dbeta = grad.sum(axis=axes, keepdims=True)
-        dgamma = _sum_of_products(grad, centered, axes) * ivar  # sum(dy * xhat), xhat = centered * ivar
-        dx = None
-        if ctx.needs_input_grad[0]:
-            # dx = gamma * ivar / N * (N * dy - dbeta - xhat * dgamma), rearranged to work in
-            # centered's buffer:  dx = gamma * ivar * (dy - (centered * ivar * dgamma + dbeta) / N)
-            dx = centered
-            dx *= dgamma * ivar * (-1.0 / n)
-            dx -= dbeta * (1.0 / n)
-            dx += grad
-            dx *= ctx.gamma * ivar
+        dgamma = _sum_of_products(grad, dx, axes) * ivar  # sum(dy * xhat), xhat = (x - mean) * ivar
+        if not ctx.needs_input_grad[0]:
+            return None, dgamma.reshape(-1), dbeta.reshape(-1)
+        # dx = gamma * ivar / N * (N * dy - dbeta - xhat * dgamma), rearranged to work in the
+        # buffer:  dx = gamma * ivar * (dy - ((x - mean) * ivar * dgamma + dbeta) / N)
+        dx *= dgamma * ivar * (-1.0 / n)
+        dx -= dbeta * (1.0 / n)
+        dx += grad
+        dx *= ctx.gamma * ivar
         return dx, dgamma.reshape(-1), dbeta.reshape(-1)
 
 
