@@ -518,3 +518,57 @@ def test_live_against_torch(kind, dtype, rtol):
     for p, tp in zip(ours, theirs):
         assert p.data.dtype == dtype
         np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=rtol, atol=rtol * 1e-3)
+
+
+# ------------------------------------------------- Adam's fast paths against its readable form
+SHAPES = [(3, 4), (4,), (1,), (), (2, 3, 2)]  # small enough for the multi-tensor path
+
+
+def _adam_paths_vs_reference(shapes, dtype, convention, steps=4, reload_at=None):
+    rng = np.random.default_rng(0)
+    params = [mg.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in shapes]
+    ref = [p.data.copy() for p in params]
+    moments = [(np.zeros_like(r), np.zeros_like(r)) for r in ref]
+    opt = mg.optim.Adam(params, lr=0.05, betas=(0.8, 0.99), eps=1e-6, convention=convention)
+    for t in range(1, steps + 1):
+        grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        for p, g in zip(params, grads):
+            p.grad = g.copy()
+        if t == reload_at:  # the flat multi-tensor buffers must follow a reloaded state
+            opt.load_state_dict(opt.state_dict())
+        opt.step()
+        for r, (m, v), g in zip(ref, moments, grads):
+            mg.optim.adam.adam_reference(r, g, m, v, t, 0.05, (0.8, 0.99), 1e-6, convention)
+    return params, ref, opt, moments
+
+
+@pytest.mark.parametrize("convention", ["paper", "tf"])
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+@pytest.mark.parametrize("reload_at", [None, 3])
+def test_adam_multi_tensor_path_matches_the_readable_form(convention, dtype, rtol, reload_at):
+    params, ref, opt, moments = _adam_paths_vs_reference(SHAPES, dtype, convention, reload_at=reload_at)
+    for i, (p, r, (m, v)) in enumerate(zip(params, ref, moments)):
+        assert p.data.dtype == dtype
+        np.testing.assert_allclose(p.data, r, rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(opt.state[i]["m"], m, rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(opt.state[i]["v"], v, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("convention", ["paper", "tf"])
+def test_adam_single_tensor_path_matches_the_readable_form(convention):
+    big = (mg.optim.adam.FOREACH_MAX_SIZE + 1,)  # above the multi-tensor size: one by one
+    params, ref, _, _ = _adam_paths_vs_reference([big, (3,)], np.float64, convention)
+    for p, r in zip(params, ref):
+        np.testing.assert_allclose(p.data, r, rtol=1e-12, atol=1e-12)
+
+
+def test_adam_multi_tensor_path_keeps_each_parameter_array():
+    params = [param([1.0, 2.0]), param([3.0])]
+    arrays = [p.data for p in params]
+    opt = mg.optim.Adam(params, lr=0.1)
+    for _ in range(2):
+        for p in params:
+            p.grad = np.ones_like(p.data)
+        opt.step()
+    assert all(p.data is a for p, a in zip(params, arrays))  # updated in place, identity kept
+    assert arrays[0][0] < 1.0 and arrays[1][0] < 3.0  # and they moved (positive gradient: down)

@@ -107,9 +107,19 @@ class BatchNorm(Module):
         self.register_buffer("moving_mean", np.zeros(num_features, dtype=dtype))
         self.register_buffer("moving_variance", np.full(num_features, preset.initial_moving_variance, dtype=dtype))
         self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
-        #: The statistics that normalised the latest training-mode batch (biased variance), per channel.
-        self.last_batch_mean: np.ndarray | None = None
-        self.last_batch_variance: np.ndarray | None = None
+        # [mean, variance] of the latest training batch: one list, filled in place by every
+        # training forward, so the hot path assigns no attribute (see benchmarks/README.md).
+        self._last_batch: list[np.ndarray | None] = [None, None]
+
+    @property
+    def last_batch_mean(self) -> np.ndarray | None:
+        """The mean that normalised the latest training-mode batch, per channel (None before one)."""
+        return self._last_batch[0]
+
+    @property
+    def last_batch_variance(self) -> np.ndarray | None:
+        """The biased variance that normalised the latest training-mode batch, per channel."""
+        return self._last_batch[1]
 
     @property
     def updates_statistics(self) -> bool:
@@ -172,10 +182,10 @@ class BatchNorm(Module):
         )
 
     def _update_moving_statistics(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
-        # Runs at every training forward (16,000 times in one gradcheck): reach the attributes and
-        # buffers directly, not through Module.__setattr__/__getattr__, which search every registry.
-        state, buffers = self.__dict__, self._buffers
-        state["last_batch_mean"], state["last_batch_variance"] = mean, var
+        # Runs at every training forward (16,000 times in one gradcheck): buffers from their
+        # registry, not through Module.__getattr__, which searches every registry.
+        buffers = self._buffers
+        self._last_batch[:] = mean, var
         tracked = buffers["num_batches_tracked"].data
         tracked[...] += 1  # in place: stays a 0-d int64 array
         keep = 1.0 - 1.0 / float(tracked) if self.momentum == "cumulative" else float(self.momentum)

@@ -8,6 +8,8 @@ itself, given to the inference op) are shaped to broadcast against x (e.g. (1, C
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .base import Context, Function
@@ -43,9 +45,10 @@ class BatchNormTrain(Function):
     ) -> np.ndarray:
         """Computes the batch statistics itself (x - mean once); `stats`, if given, receives
         `"mean"` and `"var"` (biased), shaped to broadcast against x, for the moving averages."""
-        mean = x.mean(axis=axes, keepdims=True)
+        n = x.size // gamma.size
+        mean = x.sum(axis=axes, keepdims=True) / n  # = x.mean(), without its Python wrapper
         out = x - mean  # becomes the output in place
-        var = _sum_of_products(out, out, axes) / (out.size // mean.size)  # biased; no squared temporary
+        var = _sum_of_products(out, out, axes) / n  # biased; no squared temporary
         ivar = 1.0 / np.sqrt(var + eps)
         gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
         out *= gamma * ivar  # gamma * xhat, ivar folded into one per-channel scale
@@ -80,9 +83,15 @@ class BatchNormTrain(Function):
 
 def _sum_of_products(a: np.ndarray, b: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """sum(a * b) over `axes`, keepdims, without materialising a * b (einsum)."""
-    index = list(range(a.ndim))
-    kept = [i for i in index if i not in axes]
+    index, kept = _einsum_axes(a.ndim, axes)
     return np.einsum(a, index, b, index, kept).reshape([1 if i in axes else n for i, n in enumerate(a.shape)])
+
+
+@functools.lru_cache(maxsize=64)
+def _einsum_axes(ndim: int, axes: tuple[int, ...]) -> tuple[list[int], list[int]]:
+    """einsum's operand and output subscripts for summing over `axes` (cached: per-call Python)."""
+    index = list(range(ndim))
+    return index, [i for i in index if i not in axes]
 
 
 class BatchNormEval(Function):

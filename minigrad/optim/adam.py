@@ -12,6 +12,72 @@ from ..engine.tensor import Tensor
 from .optimizer import Optimizer, check_number
 
 CONVENTIONS = ("paper", "tf")
+#: Parameters up to this many elements share one multi-tensor update (benchmarks/README.md, "Adam").
+FOREACH_MAX_SIZE = 65536
+
+
+def adam_reference(
+    param: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    convention: str = "paper",
+) -> None:
+    """Adam's step t for one array, written as its formulas (it allocates temporaries).
+
+    The readable definition: `Adam` computes the same with the fast in-place forms below, and the
+    tests check the two agree. Updates `param`, `m` and `v` in place.
+    """
+    b1, b2 = betas
+    m[...] = b1 * m + (1 - b1) * grad
+    v[...] = b2 * v + (1 - b2) * grad * grad
+    if convention == "paper":
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        param -= lr * m_hat / (np.sqrt(v_hat) + eps)
+    else:
+        lr_t = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+        param -= lr_t * m / (np.sqrt(v) + eps)
+
+
+def _inplace_adam(
+    param: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    s: np.ndarray,
+    one_minus_b1: float,
+    one_minus_b2: float,
+    c: float,
+    e: float,
+    step_size: float,
+    subtract: bool = True,
+) -> None:
+    """`adam_reference` in 12 in-place passes and no allocation: p -= m / (sqrt(v) * c + e).
+
+    With `subtract=False` the update is left in `s` instead (the multi-tensor path applies it).
+    Every scalar is a Python float, so float32 stays float32.
+    """
+    np.subtract(grad, m, out=s)  # m += (1 - b1) * (g - m)      (= b1 * m + (1 - b1) * g)
+    s *= one_minus_b1
+    m += s
+    np.multiply(grad, grad, out=s)  # v += (1 - b2) * (g * g - v)  (= b2 * v + (1 - b2) * g * g)
+    s -= v
+    s *= one_minus_b2
+    v += s
+    if step_size == 0.0:
+        s[...] = 0.0
+    else:
+        np.sqrt(v, out=s)  # step_size * m / (sqrt(v) * scale + eps), as m / (sqrt(v) * c + e)
+        s *= c
+        s += e
+        np.divide(m, s, out=s)
+    if subtract:
+        param -= s
 
 
 class Adam(Optimizer):
@@ -75,47 +141,90 @@ class Adam(Optimizer):
         self.betas = (check_number("Adam", "betas[0]", b1, high=1.0), check_number("Adam", "betas[1]", b2, high=1.0))
         self.eps = check_number("Adam", "eps", eps)
         self.convention = convention
+        self._flat: dict[tuple[int, ...], tuple] = {}  # multi-tensor buffers, by group of indices
 
+    # ------------------------------------------------------------------------------ the update
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], scratch: np.ndarray) -> None:
-        # Every scalar below is a Python float, so float32 arrays stay float32 (NumPy float64
-        # scalars would promote). Each line works in place on m, v, param or the scratch view.
-        lr, (b1, b2), eps = float(self.lr), self.betas, self.eps
-        if not state:
-            state["step"] = 0
-            state["m"] = np.zeros_like(param)
-            state["v"] = np.zeros_like(param)
-        state["step"] += 1
-        t, m, v, s = state["step"], state["m"], state["v"], scratch
-        bias1, bias2 = 1.0 - b1**t, 1.0 - b2**t
+        """One parameter: the fast in-place form of `adam_reference` (see `_inplace_adam`)."""
+        t, m, v = self._advance(state, param)
+        _inplace_adam(param, grad, m, v, scratch, *self._coefficients(t))
 
-        # m += (1 - b1) * (g - m)        (= b1 * m + (1 - b1) * g)
-        np.subtract(grad, m, out=s)
-        s *= 1.0 - b1
-        m += s
-        if self.convention == "paper":
-            # v = b2 * v + (1 - b2) * g * g
-            np.multiply(grad, 1.0 - b2, out=s)
-            s *= grad
-            v *= b2
-            v += s
-            # p -= (lr / (1 - b1**t)) * m / (sqrt(v) / sqrt(1 - b2**t) + eps)   (PyTorch's order)
-            np.sqrt(v, out=s)
-            s /= math.sqrt(bias2)
-            s += eps
-            np.divide(m, s, out=s)
-            s *= lr / bias1
-        else:
-            # v += (1 - b2) * (g * g - v)    (TensorFlow's order)
-            np.multiply(grad, grad, out=s)
-            s -= v
-            s *= 1.0 - b2
-            v += s
-            # p -= lr_t * m / (sqrt(v) + eps),  lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t)
-            np.sqrt(v, out=s)
-            s += eps
-            np.divide(m, s, out=s)
-            s *= lr * math.sqrt(bias2) / bias1
-        param -= s
+    def _step_ready(self, ready: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+        # Small parameters of one dtype and step count go through one multi-tensor update (one
+        # NumPy call per formula line for all of them; Python per call dominates small arrays);
+        # the others one by one. Why and how much: benchmarks/README.md, "Adam".
+        groups: dict[tuple[np.dtype, int], list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        for item in ready:
+            i, param, grad = item
+            if param.size > FOREACH_MAX_SIZE or not param.flags.c_contiguous:
+                self._update(param, grad, self.state[i], self._scratch_like(param))
+            else:
+                groups.setdefault((param.dtype, self.state[i].get("step", 0)), []).append(item)
+        for group in groups.values():
+            if len(group) == 1:
+                i, param, grad = group[0]
+                self._update(param, grad, self.state[i], self._scratch_like(param))
+            else:
+                self._foreach_update(group)
+
+    def _advance(self, state: dict[str, Any], param: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+        """Count the step (creating zero moments on the first) and return (t, m, v)."""
+        if not state:
+            state["step"], state["m"], state["v"] = 0, np.zeros_like(param), np.zeros_like(param)
+        state["step"] += 1
+        return state["step"], state["m"], state["v"]
+
+    def _coefficients(self, t: int) -> tuple[float, float, float, float, float]:
+        """(1 - b1, 1 - b2, c, e, a) with which both conventions read  p -= m / (sqrt(v) * c + e),
+        the learning rate and bias corrections folded into c and e (one pass fewer)."""
+        lr, (b1, b2), eps = float(self.lr), self.betas, self.eps
+        bias1, root_bias2 = 1.0 - b1**t, math.sqrt(1.0 - b2**t)
+        # paper: lr / bias1 * m / (sqrt(v) / root_bias2 + eps);  tf: lr * root_bias2 / bias1 * m / (sqrt(v) + eps)
+        step_size = lr / bias1 if self.convention == "paper" else lr * root_bias2 / bias1
+        scale = 1.0 / root_bias2 if self.convention == "paper" else 1.0
+        if step_size == 0.0:  # lr = 0: no movement (and no division by zero)
+            return 1.0 - b1, 1.0 - b2, 1.0, math.inf, step_size
+        return 1.0 - b1, 1.0 - b2, scale / step_size, eps / step_size, step_size
+
+    def _foreach_update(self, group: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+        """`_inplace_adam` once over the concatenation of the group's parameters.
+
+        The moments of the group live in one flat buffer each (the states hold views of it); the
+        gradients are gathered into a flat buffer, and each parameter is updated from its slice."""
+        key = tuple(i for i, _, _ in group)
+        flat = self._flat.get(key)
+        states = [self.state[i] for i in key]
+        if flat is None or any(st.get("m") is not m or st.get("v") is not v for st, m, v in zip(states, *flat[4:6])):
+            flat = self._flat[key] = self._make_flat(group, states)
+        fm, fv, fg, fs, _, _, slices = flat
+        t = 0
+        for st in states:
+            st["step"] += 1
+            t = st["step"]
+        np.concatenate([grad.reshape(-1) for _, _, grad in group], out=fg)
+        _inplace_adam(fs, fg, fm, fv, fs, *self._coefficients(t), subtract=False)
+        for (_, param, _), part in zip(group, slices):
+            param -= fs[part].reshape(param.shape)
+
+    def _make_flat(self, group: list[tuple[int, np.ndarray, np.ndarray]], states: list[dict[str, Any]]) -> tuple:
+        """Flat moment buffers for a group, filled from the states (zeros for a first step)."""
+        sizes = [param.size for _, param, _ in group]
+        total, dtype = sum(sizes), group[0][1].dtype
+        fm, fv = np.zeros(total, dtype), np.zeros(total, dtype)
+        views_m, views_v, slices, start = [], [], [], 0
+        for (_, param, _), st, size in zip(group, states, sizes):
+            part = slice(start, start + size)
+            vm, vv = fm[part].reshape(param.shape), fv[part].reshape(param.shape)
+            if st:
+                vm[...], vv[...] = st["m"], st["v"]
+            else:
+                st["step"] = 0
+            st["m"], st["v"] = vm, vv
+            views_m.append(vm)
+            views_v.append(vv)
+            slices.append(part)
+            start += size
+        return fm, fv, np.empty(total, dtype), np.empty(total, dtype), views_m, views_v, slices
 
     def _hyper_repr(self) -> str:
         return f"lr={self.lr!r}, betas={self.betas!r}, eps={self.eps!r}, convention={self.convention!r}"

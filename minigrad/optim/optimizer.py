@@ -80,6 +80,7 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter that requires grad and has a gradient, in place."""
+        ready: list[tuple[int, np.ndarray, np.ndarray]] = []  # (index, param array, grad) to update
         for i, p in enumerate(self.params):
             if not p.requires_grad or p.grad is None:
                 continue
@@ -89,7 +90,13 @@ class Optimizer:
                     f"{type(self).__name__}.step: parameter {i} ({p.name!r}) has shape {shape_str(p.data.shape)} "
                     f"but its grad has shape {shape_str(grad.shape)}"
                 )
-            self._update(p.data, grad, self.state[i], self._scratch_like(p.data))
+            ready.append((i, p.data, grad))
+        self._step_ready(ready)
+
+    def _step_ready(self, ready: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+        """Update the checked (index, param, grad) triples; one `_update` each unless overridden."""
+        for i, param, grad in ready:
+            self._update(param, grad, self.state[i], self._scratch_like(param))
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], scratch: np.ndarray) -> None:
         """Update `param` in place from `grad`; `state` persists between steps, `scratch` does not."""
