@@ -281,6 +281,20 @@ class Tensor:
     def relu(self) -> Tensor:
         return apply(ops.ReLU, self)
 
+    def tanh(self) -> Tensor:
+        return apply(ops.Tanh, self)
+
+    def sigmoid(self) -> Tensor:
+        return apply(ops.Sigmoid, self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum (stable for large logits)."""
+        return apply(ops.Softmax, self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x - log(sum(exp(x))) along `axis`, shifted by the maximum (stable for large logits)."""
+        return apply(ops.LogSoftmax, self, axis=axis)
+
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])

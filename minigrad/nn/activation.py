@@ -11,3 +11,17 @@ class ReLU(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x.relu()
+
+
+class Tanh(Module):
+    """y = tanh(x), element-wise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class Sigmoid(Module):
+    """y = 1 / (1 + exp(-x)), element-wise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()

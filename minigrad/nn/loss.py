@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.tensor import Tensor, apply, as_operand
-from ..ops import MSE
+from ..ops import MSE, CrossEntropy
 from ..tables import shape_str
 from .module import Module
 
@@ -30,3 +30,28 @@ class MSELoss(Module):
 
     def forward(self, pred: Tensor, target: Any) -> Tensor:
         return mse_loss(pred, target)
+
+
+def cross_entropy(logits: Tensor, labels: Any) -> Tensor:
+    """mean over the batch of -log_softmax(logits)[i, labels[i]]; logits (N, C), labels (N,) integer
+    class indices (array, list or integer Tensor). d/dlogits = (softmax(logits) - onehot(labels)) / N.
+
+    One fused op (see ops/loss.py), stable for large logits; as PyTorch's `F.cross_entropy` with
+    class indices and Keras's `SparseCategoricalCrossentropy(from_logits=True)`.
+    """
+    if not isinstance(logits, Tensor):
+        logits = Tensor._from_op(np.asarray(logits), None)
+    if isinstance(labels, Tensor):
+        labels = labels.data
+    elif not isinstance(labels, np.ndarray):
+        labels = np.asarray(labels)
+        if labels.size == 0:  # np.asarray([]) is float64: an empty list is still a list of indices
+            labels = labels.astype(np.int64)
+    return apply(CrossEntropy, logits, labels=labels)
+
+
+class CrossEntropyLoss(Module):
+    """Module form of `cross_entropy`."""
+
+    def forward(self, logits: Tensor, labels: Any) -> Tensor:
+        return cross_entropy(logits, labels)

@@ -2,22 +2,27 @@
 
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .linalg import Linear, MatMul
-from .loss import MSE
-from .normalization import BatchNormEval, BatchNormTrain
+from .loss import MSE, CrossEntropy
+from .normalization import BatchNormEval, BatchNormTrain, LayerNorm
 from .reduce import Mean, Sum, Var
 from .shape import GetItem, Reshape, Transpose
-from .unary import Exp, Log, ReLU, Sqrt
+from .softmax import LogSoftmax, Softmax
+from .unary import Dropout, Exp, Log, ReLU, Sigmoid, Sqrt, Tanh
 
 __all__ = [
     "MSE",
     "Add",
     "BatchNormEval",
     "BatchNormTrain",
+    "CrossEntropy",
     "Div",
+    "Dropout",
     "Exp",
     "GetItem",
+    "LayerNorm",
     "Linear",
     "Log",
+    "LogSoftmax",
     "MatMul",
     "Mean",
     "Mul",
@@ -25,9 +30,12 @@ __all__ = [
     "Pow",
     "ReLU",
     "Reshape",
+    "Sigmoid",
+    "Softmax",
     "Sqrt",
     "Sub",
     "Sum",
+    "Tanh",
     "Transpose",
     "Var",
 ]

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..tables import shape_str
 from .base import Context, Function
+from .softmax import stable_log_softmax
 
 
 class MSE(Function):
@@ -29,3 +30,58 @@ class MSE(Function):
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         d_pred = ctx.diff * (2.0 * grad / ctx.diff.size)
         return d_pred, (-d_pred if ctx.needs_input_grad[1] else None)
+
+
+class CrossEntropy(Function):
+    """L = -(1/N) sum_i log_softmax(z)[i, t_i] for logits z of shape (N, C) and integer labels t;
+
+        dL/dz = (softmax(z) - onehot(t)) / N
+
+    One node instead of log_softmax, indexing and mean: the backward is one subtraction, and
+    log_softmax is computed shifted by each row's maximum, so logits of +-1000 stay finite.
+    `labels` is a parameter, not an input: class indices have no gradient.
+    """
+
+    name = "cross_entropy"
+
+    @staticmethod
+    def forward(ctx: Context, logits: np.ndarray, *, labels: np.ndarray) -> np.ndarray:
+        check_class_labels(logits, labels)
+        n = logits.shape[0]
+        logp = stable_log_softmax(logits, 1)
+        ctx.logp, ctx.labels = logp, labels
+        return np.asarray(-logp[np.arange(n), labels].sum() / n, dtype=logp.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        n = ctx.logp.shape[0]
+        d = np.exp(ctx.logp)  # softmax, in a fresh buffer
+        d[np.arange(n), ctx.labels] -= 1
+        d *= grad / n
+        return d
+
+
+def check_class_labels(logits: np.ndarray, labels: np.ndarray) -> None:
+    """Logits (N, C) float, labels (N,) integers in [0, C), or a clear error naming cross_entropy."""
+    if logits.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must have shape (N, C), got {shape_str(logits.shape)}")
+    if logits.dtype.kind != "f":
+        raise TypeError(f"cross_entropy: logits must be floating-point, got dtype {logits.dtype}")
+    n, c = logits.shape
+    if n == 0 or c == 0:
+        raise ValueError(f"cross_entropy: cannot average over logits of shape {shape_str(logits.shape)}")
+    if not isinstance(labels, np.ndarray) or labels.dtype.kind not in "iu":
+        kind = labels.dtype if isinstance(labels, np.ndarray) else type(labels).__name__
+        raise TypeError(f"cross_entropy: labels must be integer class indices, got {kind}")
+    if labels.shape != (n,):
+        raise ValueError(
+            f"cross_entropy: labels must have shape ({n},) for logits of shape {shape_str(logits.shape)}, "
+            f"got {shape_str(labels.shape)}"
+        )
+    bad = (labels < 0) | (labels >= c)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"cross_entropy: label {int(labels[i])} at position {i} is not a class index in [0, {c}) "
+            f"for logits of shape {shape_str(logits.shape)}"
+        )

@@ -1,6 +1,7 @@
-"""Batch normalisation as two fused ops: training mode (batch statistics) and inference mode.
+"""Batch normalisation as two fused ops (training mode with batch statistics, inference mode),
+and layer normalisation (per sample, one op for both modes).
 
-Shapes: the statistics have one value per channel; `axes` are the reduced axes (every axis but
+BatchNorm shapes: the statistics have one value per channel; `axes` are the reduced axes (every axis but
 the channel axis). `gamma` and `beta` have shape (C,); `mean` and `var` (computed by the training op
 itself, given to the inference op) are shaped to broadcast against x (e.g. (1, C) for (N, C) input,
 (1, 1, 1, C) for NHWC, (1, C, 1, 1) for NCHW).
@@ -133,4 +134,43 @@ class BatchNormEval(Function):
         dx = grad * ctx.scale if need_x else None
         dgamma = (grad * ((ctx.x - ctx.mean) * ctx.ivar)).sum(axis=ctx.axes).reshape(-1) if need_gamma else None
         dbeta = grad.sum(axis=ctx.axes).reshape(-1) if need_beta else None
+        return dx, dgamma, dbeta
+
+
+class LayerNorm(Function):
+    """Layer normalisation: each sample normalised over its last axis (D features), with its own
+    mean and biased variance; no moving statistics, so training and inference compute the same:
+
+        xhat = (x - mean) / sqrt(var + eps),   y = gamma * xhat + beta      (gamma, beta: (D,))
+
+    The BatchNorm backward with the roles of the axes swapped (sums over the last axis, per sample;
+    dxhat = dy * gamma):
+
+        dx     = ivar / D * (D * dxhat - sum(dxhat) - xhat * sum(dxhat * xhat)),  ivar = 1/sqrt(var + eps)
+        dgamma = sum over every other axis of dy * xhat,   dbeta = sum over every other axis of dy
+    """
+
+    name = "layer_norm"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *, eps: float) -> np.ndarray:
+        mean = x.mean(axis=-1, keepdims=True)
+        centered = x - mean
+        var = (centered * centered).mean(axis=-1, keepdims=True)
+        ivar = 1.0 / np.sqrt(var + eps)
+        xhat = centered * ivar
+        ctx.xhat, ctx.ivar, ctx.gamma = xhat, ivar, gamma
+        return xhat * gamma + beta
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        xhat, ivar = ctx.xhat, ctx.ivar
+        batch_axes = tuple(range(grad.ndim - 1))
+        dgamma = (grad * xhat).sum(axis=batch_axes) if ctx.needs_input_grad[1] else None
+        dbeta = grad.sum(axis=batch_axes) if ctx.needs_input_grad[2] else None
+        dx = None
+        if ctx.needs_input_grad[0]:
+            dxhat = grad * ctx.gamma
+            dx = dxhat - dxhat.mean(axis=-1, keepdims=True) - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True)
+            dx *= ivar
         return dx, dgamma, dbeta

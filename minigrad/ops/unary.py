@@ -1,9 +1,10 @@
-"""Element-wise functions of one tensor: exp, log, sqrt, relu."""
+"""Element-wise functions of one tensor: exp, log, sqrt, relu, tanh, sigmoid, dropout."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..tables import shape_str
 from .base import Context, Function
 
 
@@ -58,3 +59,57 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         return grad * (ctx.out > 0)
+
+
+class Tanh(Function):
+    """y = tanh(x);  dy/dx = 1 - tanh(x)^2 = 1 - y^2."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.out = np.tanh(x)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        return grad * (1 - ctx.out * ctx.out)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x));  dy/dx = y (1 - y).
+
+    Computed from exp(-|x|) <= 1, so no overflow for large |x|: 1 / (1 + e) for x >= 0 and
+    e / (1 + e) for x < 0 (the same function, rearranged).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.out = out
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        return grad * (ctx.out * (1 - ctx.out))
+
+
+class Dropout(Function):
+    """Inverted dropout with a given mask: y = x * mask, where mask holds 0 (dropped) or 1/(1-p)
+    (kept, scaled so that E[y] = x);  dy/dx = mask (the same zeros and the same scale).
+
+    The mask is drawn by the `Dropout` layer; the op only applies it, so a gradcheck with a fixed
+    mask is deterministic.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, mask: np.ndarray) -> np.ndarray:
+        if mask.shape != x.shape:
+            raise ValueError(
+                f"dropout: mask of shape {shape_str(mask.shape)} does not match input {shape_str(x.shape)}"
+            )
+        ctx.mask = mask
+        return x * mask
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        return grad * ctx.mask
