@@ -1,5 +1,5 @@
 """Derivations written stage by stage, each stage checked on its own (see `stages.py`; the
-checks' numeric gradients are in `numeric.py`, their results in `report.py`).
+central differences, rows and report are `minigrad.gradcheck`'s, `report.py` names the sections).
 
 - `minigrad.derivations.batchnorm`: BatchNorm's nine training-mode stages and the inference-mode
   derivation; `check_stages(x, gamma, beta, mode="train"|"eval")`.

@@ -37,10 +37,11 @@ from typing import Any
 import numpy as np
 
 from ..engine.tensor import Tensor
+from ..gradcheck.numerical import grad_of
 from ..nn.batchnorm import BatchNorm
 from ..nn.functional import batch_norm_composed
 from ..tables import shape_str
-from .report import EXPECT_EXACT, EXPECT_WRONG, DerivationReport, compare
+from .report import END_TO_END, EXPECT_EXACT, EXPECT_WRONG, DerivationReport, compare
 from .stages import Derivation, Overrides, Stage
 
 Grads = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -422,14 +423,14 @@ def check_stages(
         references=references,
         title=f"{derivation.title} ({what})",
     )
-    report.intros["end to end"] = "End to end: dx, dgamma, dbeta of sum(dout * out), every way we have."
+    end_to_end = report.section(END_TO_END)
+    end_to_end.intro = "End to end: dx, dgamma, dbeta of sum(dout * out), every way we have."
 
     # The forward must agree before any gradient comparison means anything: first end-to-end row.
-    first = next(i for i, r in enumerate(report.rows) if r.section == "end to end")
-    report.rows.insert(
-        first,
+    end_to_end.insert(
+        0,
         compare(
-            ("end to end", "out: staged vs fused layer", "forward outputs"),
+            (END_TO_END, "out: staged vs fused layer", "forward outputs"),
             ["out"],
             [out],
             [layer_out],
@@ -440,10 +441,10 @@ def check_stages(
         ),
     )
     if mode == "eval":
-        report.rows.append(
+        report.add(
             compare(
                 (
-                    "end to end",
+                    END_TO_END,
                     "MISTAKE: train backward on eval forward",
                     "seed 004: the nine-stage backward with mu, var := the moving statistics",
                 ),
@@ -481,7 +482,7 @@ def _autograd(
     else:
         y = (tx - cache["moving_mean"]) / np.sqrt(cache["moving_variance"] + eps) * tg + tb
     y.backward(dout)
-    return [t.grad for t in leaves]
+    return [grad_of(t) for t in leaves]
 
 
 def _fused_layer(
@@ -506,7 +507,7 @@ def _fused_layer(
         warnings.simplefilter("ignore", UserWarning)  # a batch of one: the layer warns, the derivation agrees
         y = layer(tx)
     y.backward(dout)
-    return y.numpy(), [tx.grad, layer.gamma.grad, layer.beta.grad]
+    return y.numpy(), [grad_of(t) for t in (tx, layer.gamma, layer.beta)]
 
 
 # --------------------------------------------------------------------------------- helpers

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.tensor import Tensor
+from ..gradcheck.numerical import grad_of
 from ..nn.activation import ReLU
 from ..nn.dense import Dense
 from ..nn.loss import mse_loss
@@ -166,16 +167,19 @@ def _autograd(x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray) -> lis
     tx, tW, tb = leaves
     loss = (((tx @ tW + tb).relu() - y) ** 2).mean()
     loss.backward()
-    return [t.grad for t in leaves]
+    return [grad_of(t) for t in leaves]
 
 
 def _layers(x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     dense = Dense(W.shape[0], W.shape[1], dtype=np.float64)
+    bias = dense.bias
+    if bias is None:  # pragma: no cover - Dense has a bias unless built with bias=False
+        raise RuntimeError("dense_relu_mse: the reference Dense layer has no bias")
     dense.weight.data[...] = W
-    dense.bias.data[...] = b
+    bias.data[...] = b
     tx = Tensor(x, requires_grad=True)
     mse_loss(ReLU()(dense(tx)), y).backward()
-    return [tx.grad, dense.weight.grad, dense.bias.grad]
+    return [grad_of(t) for t in (tx, dense.weight, bias)]
 
 
 def _check_inputs(what: str, x: Any, W: Any, b: Any, y: Any, dtype: Any = None) -> tuple[np.ndarray, ...]:

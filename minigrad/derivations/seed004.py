@@ -24,19 +24,18 @@ numerically and returns a printable report:
 
 from __future__ import annotations
 
-import html
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
 from ..engine.tensor import Tensor
+from ..gradcheck.compare import EXPECT_EXACT, EXPECT_NUMERIC, EXPECT_WRONG, CheckRow, compare
+from ..gradcheck.numerical import best_estimate, grad_of
+from ..gradcheck.report import CheckReport, Section
 from ..nn.batchnorm import BatchNorm
-from ..tables import text_table
+from ..tables import text_table, wrap_line
 from . import batchnorm as bn
-from .numeric import central_differences, closer
-from .report import EXPECT_EXACT, EXPECT_NUMERIC, EXPECT_WRONG, CheckRow, compare, format_number
 
 #: The small single-neuron example (the seed's experiment used a one-neuron layer).
 EXAMPLE_X = np.array([[1.0], [2.0], [3.0], [4.0]])
@@ -103,10 +102,10 @@ def naive_backward(
 
     xhat = xmu * ivar  # normalized input
 
-    dbeta = np.sum(dout, axis=0)  # gradients for beta
+    dbeta = np.sum(dout, axis=0)  # gradients for beta  # noqa: F841 (the seed computes it, returns dx only)
     dgammax = dout  # gradients for gamma
 
-    dgamma = np.sum(dgammax * xhat, axis=0)
+    dgamma = np.sum(dgammax * xhat, axis=0)  # noqa: F841 (the seed computes it, returns dx only)
     dxhat = dgammax * gamma
 
     divar = np.sum(dxhat * xmu, axis=0)
@@ -137,69 +136,99 @@ def naive_backward(
 
 
 # ----------------------------------------------------------------------------- the report
-@dataclass
-class Claim:
-    """One part of the answer: a statement and the rows that check it. Verified when every row
-    agrees where it should and disagrees where it demonstrates the mistake."""
+class Claim(Section):
+    """One part of the answer: a statement and the rows that check it, a section of the
+    `Explanation`. Verified when every row agrees where it should and disagrees where it
+    demonstrates the mistake."""
 
-    title: str
-    statement: str
-    rows: list[CheckRow]
-    source: str = ""
+    COLUMNS = ("comparison", "expected", "max abs err", "max rel err", "result")
+
+    def __init__(self, title: str, statement: str, rows: Iterable[CheckRow], source: str = "") -> None:
+        super().__init__(title, rows, intro=statement, columns=self.COLUMNS, strict=True)
+        self.title, self.statement, self.source, self.number = title, statement, source, 0
+        for row in self:
+            row.section = title
+
+    @property
+    def rows(self) -> list[CheckRow]:
+        return list(self)
 
     @property
     def verified(self) -> bool:
-        return all(row.as_expected for row in self.rows)
+        return self.passed
+
+    def result(self, row: CheckRow) -> str:
+        if row.expect == "disagree":
+            return "disagrees, as claimed" if not row.agrees else "AGREES (claim not shown)"
+        return "agrees" if row.agrees else "DISAGREES"
+
+    def describe(self, row: CheckRow) -> str:
+        return f"claim {self.number} ({self.title}): '{row.name}'"
+
+    def heading(self) -> list[str]:
+        lines = [f"{self.number}. {self.title} [{'verified' if self.verified else 'NOT VERIFIED'}]"]
+        lines.append(f"   {self.statement}")
+        if self.source:
+            lines.append(f"   source: {self.source}")
+        return lines
+
+    def lines(self, width: int | None = None) -> list[str]:
+        table = text_table(*self.table(), width=None if width is None else width - 3)
+        heading = [piece for line in self.heading() for piece in wrap_line(line, width)]
+        return ["", *heading, *("   " + line for line in table.splitlines())]
 
 
-@dataclass
-class Explanation:
-    """`explain()`'s result: truthy exactly when every claim is verified numerically."""
+class Explanation(CheckReport):
+    """`explain()`'s result, a report whose sections are the claims: truthy exactly when every
+    claim is verified numerically. `explanation[i]` is claim i (from 0)."""
 
-    claims: list[Claim]
-    example: str
-    fix: list[str] = field(default_factory=list)
+    def __init__(self, claims: Sequence[Claim], example: str, fix: Sequence[str] = ()) -> None:
+        super().__init__("Seed 004: why the naive staged BatchNorm backward disagreed with TensorFlow", claims)
+        self.example, self.fix = example, list(fix)
+        for i, claim in enumerate(claims, 1):
+            claim.number = i
+
+    @property
+    def claims(self) -> list[Claim]:
+        return [s for s in self.sections if isinstance(s, Claim)]
 
     @property
     def verified(self) -> bool:
-        return all(c.verified for c in self.claims)
+        return self.passed
 
-    def __bool__(self) -> bool:
-        return self.verified
+    def headline(self, width: int | None = None) -> list[str]:
+        return [self.title, self.example]
 
-    def __getitem__(self, i: int) -> Claim:
-        return self.claims[i]
-
-    def __str__(self) -> str:
-        out = ["Seed 004: why the naive staged BatchNorm backward disagreed with TensorFlow", self.example]
-        for i, claim in enumerate(self.claims, 1):
-            out += [
-                "",
-                f"{i}. {claim.title} [{'verified' if claim.verified else 'NOT VERIFIED'}]",
-                f"   {claim.statement}",
-            ]
-            if claim.source:
-                out.append(f"   source: {claim.source}")
-            cells = [
-                (r.name, r.expected, format_number(r.max_abs_error), format_number(r.max_rel_error), _verdict(r))
-                for r in claim.rows
-            ]
-            table = text_table(("comparison", "expected", "max abs err", "max rel err", "result"), cells)
-            out += ["   " + line for line in table.splitlines()]
-        out += ["", "How to fix the naive code:"] + [f"  - {f}" for f in self.fix]
-        return "\n".join(out)
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(str(self))}</pre>"
+    def footer(self) -> list[str]:
+        return ["", "How to fix the naive code:"] + [f"  - {f}" for f in self.fix]
 
 
-def _verdict(row: CheckRow) -> str:
-    if row.expect == "disagree":
-        return "disagrees, as claimed" if not row.agrees else "AGREES (claim not shown)"
-    return "agrees" if row.agrees else "DISAGREES"
+def _row(
+    name: str,
+    ours: np.ndarray,
+    reference: np.ndarray,
+    names: tuple[str, str],
+    kind: str,
+    expected: str | None = None,
+) -> CheckRow:
+    """One comparison of dx: `kind` "exact" (rounding only), "numeric" (vs central differences)
+    or "wrong" (demonstrates the mistake: expected to disagree)."""
+    atol, rtol, default, expect = {
+        "exact": (1e-10, 1e-8, EXPECT_EXACT, "agree"),
+        "numeric": (1e-7, 1e-5, EXPECT_NUMERIC, "agree"),
+        "wrong": (1e-10, 1e-8, EXPECT_WRONG, "disagree"),
+    }[kind]
+    return compare(
+        ("", name, ""),
+        ["dx"],
+        [ours],
+        [reference],
+        atol=atol,
+        rtol=rtol,
+        expected=expected or default,
+        names=names,
+        expect=expect,
+    )
 
 
 def explain(
@@ -218,14 +247,10 @@ def explain(
     d = x.shape[1]
     gamma = np.ones(d) if gamma is None else np.array(gamma, dtype=np.float64)
     beta = np.zeros(d) if beta is None else np.array(beta, dtype=np.float64)
-    labels = ["dx"]
-    exact = {"atol": 1e-10, "rtol": 1e-8, "expected": EXPECT_EXACT}
-    numeric = {"atol": 1e-7, "rtol": 1e-5, "expected": EXPECT_NUMERIC}
-    wrong = {"atol": 1e-10, "rtol": 1e-8, "expected": EXPECT_WRONG, "expect": "disagree"}
 
     naive = naive_backward(dout, x, gamma)
     _, cache = bn.forward(x, gamma, beta, SEED_EPS)
-    claims = []
+    claims: list[Claim] = []
 
     # 1. The naive backward differentiates the seed's own training() forward correctly.
     x_live = x.copy()  # perturbed in place by the central differences
@@ -236,22 +261,14 @@ def explain(
             "It is cs231n's staged backward with the seed's eps=1e-7: it matches the staged derivation and central "
             "differences of the seed's training() forward. The bug is not in its calculus.",
             [
-                compare(
-                    ("", "naive vs staged backward (eps=1e-7)", ""),
-                    labels,
-                    [naive],
-                    [bn.backward(dout, cache)[0]],
-                    names=("naive", "staged"),
-                    **exact,
+                _row(
+                    "naive vs staged backward (eps=1e-7)",
+                    naive,
+                    bn.backward(dout, cache)[0],
+                    ("naive", "staged"),
+                    "exact",
                 ),
-                compare(
-                    ("", "naive vs numeric d training()/dx", ""),
-                    labels,
-                    [naive],
-                    [fd],
-                    names=("naive", "numeric"),
-                    **numeric,
-                ),
+                _row("naive vs numeric d training()/dx", naive, fd, ("naive", "numeric"), "numeric"),
             ],
         )
     )
@@ -259,29 +276,29 @@ def explain(
     # 2. TensorFlow's default epsilon is 1e-3.
     layer_train = _layer_dx(x, gamma, beta, dout, training=True)  # Keras defaults: eps=1e-3
     naive_tf_eps = naive_backward(dout, x, gamma, eps=TF_EPS)
-    row = compare(
-        ("", "naive (eps=1e-7) vs TF-default layer (eps=1e-3)", ""),
-        labels,
-        [naive],
-        [layer_train],
-        names=("naive", "layer"),
-        **{**wrong, "expected": "well above 1e-12: small but real"},
+    row = _row(
+        "naive (eps=1e-7) vs TF-default layer (eps=1e-3)",
+        naive,
+        layer_train,
+        ("naive", "layer"),
+        "wrong",
+        expected="well above 1e-12: small but real",
     )
     claims.append(
         Claim(
             "TensorFlow's layer uses eps=1e-3; the naive code uses 1e-7",
-            f"tf.layers.batch_normalization and keras BatchNormalization default to epsilon=0.001. With 1e-7 the naive dx "
-            f"differs from the layer's by {row.max_abs_error:.1e} here; with eps=1e-3 it agrees. (The layer: "
-            "mg.nn.BatchNorm with Keras defaults, checked against TensorFlow's numbers in tests/reference/keras_values.py.)",
+            "tf.layers.batch_normalization and keras BatchNormalization default to epsilon=0.001. "
+            f"With 1e-7 the naive dx differs from the layer's by {row.max_abs_error:.1e} here; with eps=1e-3 "
+            "it agrees. (The layer: mg.nn.BatchNorm with Keras defaults, checked against TensorFlow's numbers "
+            "in tests/reference/keras_values.py.)",
             [
                 row,
-                compare(
-                    ("", "naive (eps=1e-3) vs TF-default layer (eps=1e-3)", ""),
-                    labels,
-                    [naive_tf_eps],
-                    [layer_train],
-                    names=("naive", "layer"),
-                    **exact,
+                _row(
+                    "naive (eps=1e-3) vs TF-default layer (eps=1e-3)",
+                    naive_tf_eps,
+                    layer_train,
+                    ("naive", "layer"),
+                    "exact",
                 ),
             ],
             source="https://www.tensorflow.org/versions/r1.15/api_docs/python/tf/layers/batch_normalization "
@@ -302,30 +319,21 @@ def explain(
             "and nothing flows through a mean or a variance. The naive code ran the TRAINING backward with mean 0 and "
             "variance 1, keeping the dmu and dvar paths: wrong.",
             [
-                compare(
-                    ("", "dout*gamma/sqrt(pop_var+eps) vs numeric d testing()/dx", ""),
-                    labels,
-                    [right],
-                    [fd_test],
-                    names=("formula", "numeric"),
-                    **numeric,
+                _row(
+                    "dout*gamma/sqrt(pop_var+eps) vs numeric d testing()/dx",
+                    right,
+                    fd_test,
+                    ("formula", "numeric"),
+                    "numeric",
                 ),
-                compare(
-                    ("", "staged inference backward vs that formula", ""),
-                    labels,
-                    [bn.backward_eval(dout, eval_cache)[0]],
-                    [right],
-                    names=("staged", "formula"),
-                    **exact,
+                _row(
+                    "staged inference backward vs that formula",
+                    bn.backward_eval(dout, eval_cache)[0],
+                    right,
+                    ("staged", "formula"),
+                    "exact",
                 ),
-                compare(
-                    ("", "naive test mode (mean 0, var 1) vs the right dx", ""),
-                    labels,
-                    [naive_test],
-                    [right],
-                    names=("naive", "right"),
-                    **wrong,
-                ),
+                _row("naive test mode (mean 0, var 1) vs the right dx", naive_test, right, ("naive", "right"), "wrong"),
             ],
         )
     )
@@ -338,25 +346,18 @@ def explain(
             "tf.layers.batch_normalization defaults to training=False",
             "Called without training=True, TensorFlow normalises with the moving statistics even while training; "
             "fresh, they are 0 and 1, so its dx is dout * gamma / sqrt(1 + 1e-3), whatever the batch. The naive "
-            "training backward cannot match that: if the seed's TensorFlow side was built without training=True, this is "
-            "why even its training-mode gradients differed strongly. Pass training=True (and run the UPDATE_OPS) while training.",
+            "training backward cannot match that: if the seed's TensorFlow side was built without "
+            "training=True, this is why even its training-mode gradients differed strongly. Pass "
+            "training=True (and run the UPDATE_OPS) while training.",
             [
-                compare(
-                    ("", "TF-default layer, training=False vs dout*gamma/sqrt(1+1e-3)", ""),
-                    labels,
-                    [layer_eval],
-                    [inference],
-                    names=("layer", "formula"),
-                    **exact,
+                _row(
+                    "TF-default layer, training=False vs dout*gamma/sqrt(1+1e-3)",
+                    layer_eval,
+                    inference,
+                    ("layer", "formula"),
+                    "exact",
                 ),
-                compare(
-                    ("", "naive training backward vs that layer", ""),
-                    labels,
-                    [naive],
-                    [layer_eval],
-                    names=("naive", "layer"),
-                    **wrong,
-                ),
+                _row("naive training backward vs that layer", naive, layer_eval, ("naive", "layer"), "wrong"),
             ],
             source="https://www.tensorflow.org/versions/r1.15/api_docs/python/tf/layers/batch_normalization",
         )
@@ -381,7 +382,7 @@ def _numeric_dx(
     evaluate: Callable[[], np.ndarray], x_live: np.ndarray, dout: np.ndarray, analytic: np.ndarray
 ) -> np.ndarray:
     """Central differences of sum(dout * evaluate()) with respect to x_live (read live by evaluate)."""
-    return closer(analytic, *central_differences(evaluate, dout, x_live))
+    return best_estimate(analytic, evaluate, dout, x_live)
 
 
 def _layer_dx(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dout: np.ndarray, training: bool) -> np.ndarray:
@@ -395,4 +396,4 @@ def _layer_dx(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, dout: np.ndarr
         warnings.simplefilter("ignore", UserWarning)  # a batch of one per channel warns; not the point here
         y = layer(tx)
     y.backward(dout)
-    return tx.grad
+    return grad_of(tx)

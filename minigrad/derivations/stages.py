@@ -32,7 +32,9 @@ A `Derivation` is an ordered list of stages. From that one list it derives every
 `overrides={"ivar": my_ivar_backward}` swaps any stage's local backward for your own (the same
 signature as the stage's `backward`), in every check and in `backward`.
 
-The central differences the checks use are in `numeric.py`; the rows and the report in `report.py`.
+The central differences, the rows and the report are `minigrad.gradcheck`'s (the one machinery
+every gradient check uses); `report.py` names a derivation's sections. `backward` runs on the
+engine's reverse pass (each stage a node), so the summation over paths is the engine's own.
 """
 
 from __future__ import annotations
@@ -43,11 +45,27 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..engine.graph import Node, iter_backward
+from ..engine.tensor import Tensor
+from ..gradcheck.numerical import best_estimate, step_estimates
+from ..ops.base import Context, Function
 from ..tables import shape_str, text_table
-from .numeric import central_differences, closer
-from .report import EXPECT_EXACT, EXPECT_NUMERIC, EXPECT_STAGE, CheckRow, DerivationReport, compare
+from .report import (
+    END_TO_END,
+    EXPECT_EXACT,
+    EXPECT_NUMERIC,
+    EXPECT_STAGE,
+    STAGES,
+    YOURS,
+    CheckRow,
+    DerivationReport,
+    compare,
+    error_row,
+)
 
 Overrides = Mapping[str, Callable[..., Any]]
+#: Values to check a derivation at: every input and constant by name, or a function drawing them.
+Example = Mapping[str, Any] | Callable[[np.random.Generator], Mapping[str, Any]]
 
 
 # ------------------------------------------------------------------------------------- stages
@@ -127,18 +145,44 @@ def call_by_name(fn: Callable[..., Any], grad: Any, values: Mapping[str, Any], w
     return fn(*args, **kwargs)
 
 
+class _StageOp(Function):
+    """A stage as a node of the engine's graph: its backward is the stage's checked local backward."""
+
+    name = "stage"
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, ...]:
+        return ctx.derivation.local_backward(ctx.stage, grad, ctx.cache, ctx.overrides)
+
+
+def _shape_only(value: Any, dout: np.ndarray) -> np.ndarray:
+    """A stand-in for a value in the engine's graph: its shape, no memory (stages read the cache).
+    The engine casts gradients to its dtype: the one NumPy gives the value's arithmetic with dout."""
+    dtype = np.result_type(np.asarray(value).dtype, dout.dtype, np.float16)
+    return np.broadcast_to(np.zeros((), dtype=dtype), np.shape(value))
+
+
 # --------------------------------------------------------------------------------- derivation
 class Derivation:
     """An ordered list of stages from named inputs to one output (the last stage's value).
 
     `inputs` are differentiated (they get gradients); `constants` are read but never
-    differentiated (eps, moving statistics, a regression target).
+    differentiated (eps, moving statistics, a regression target). `example`: values to check it
+    at (a dict of every input and constant, or a function of a NumPy `Generator` returning one),
+    what `python -m minigrad check FILE.py:NAME` uses.
     """
 
     def __init__(
-        self, title: str, stages: Sequence[type[Stage]], inputs: Sequence[str], constants: Sequence[str] = ()
+        self,
+        title: str,
+        stages: Sequence[type[Stage]],
+        inputs: Sequence[str],
+        constants: Sequence[str] = (),
+        *,
+        example: Example | None = None,
     ) -> None:
         self.title = title
+        self.example = example
         self.stages: tuple[type[Stage], ...] = tuple(stages)
         self.inputs, self.constants = tuple(inputs), tuple(constants)
         if not self.stages:
@@ -162,6 +206,13 @@ class Derivation:
 
     def __repr__(self) -> str:
         return f"Derivation({self.title!r}: {' -> '.join(s.name for s in self.stages)})"
+
+    def example_values(self, seed: int = 0) -> dict[str, Any] | None:
+        """The `example` values (drawn with `seed` when `example` is a function), or None."""
+        if self.example is None:
+            return None
+        values = self.example(np.random.default_rng(seed)) if callable(self.example) else self.example
+        return dict(values)
 
     def stage(self, name: str) -> type[Stage]:
         for s in self.stages:
@@ -244,12 +295,21 @@ class Derivation:
                 f"{self.title}: {grad_name(self.output)} has shape {shape_str(dout.shape)}, but "
                 f"{self.output} has shape {shape_str(np.shape(cache[self.output]))}"
             )
-        grads: dict[str, np.ndarray] = {self.output: dout}
-        for stage in reversed(self.stages):
-            if stage.name not in grads:  # nothing downstream uses this value
-                continue
-            for v, g in zip(stage.inputs, self.local_backward(stage, grads[stage.name], cache, overrides)):
-                grads[v] = grads[v] + g if v in grads else g
+        # Each stage is a node of the engine's graph; its reverse pass hands every value its
+        # complete gradient (the sum over the stages that use it) before that value's own step.
+        tensors: dict[str, Tensor] = {}
+        for v in self.inputs:
+            tensors[v] = Tensor._from_op(_shape_only(cache[v], dout), None)
+            tensors[v].requires_grad = True
+        for stage in self.stages:
+            ctx = Context()
+            ctx.derivation, ctx.stage, ctx.cache, ctx.overrides = self, stage, cache, overrides
+            node = Node(_StageOp, tuple(tensors[v] for v in stage.inputs), ctx)
+            tensors[stage.name] = Tensor._from_op(_shape_only(cache[stage.name], dout), node)
+        names = {id(t): v for v, t in tensors.items()}
+        grads: dict[str, np.ndarray] = {}
+        for step in iter_backward(tensors[self.output], dout, retain_graph=True):
+            grads[names[id(step.tensor)]] = step.output_grad
         for v in self.inputs:  # an input no stage uses still gets its (zero) gradient
             grads.setdefault(v, np.zeros(np.shape(cache[v])))
         return {grad_name(v): grads[v] for v, _ in self.gradient_order() if v in grads}
@@ -294,20 +354,11 @@ class Derivation:
             local = f"yours: {getattr(fn, '__name__', 'override')}"
             if fn.__doc__:
                 local += f": {_first_line(fn.__doc__)}"
-        where = ("stages", name, stage.formula())
+        where = (STAGES, name, stage.formula())
         try:
             analytic = self.local_backward(stage, upstream, values, overrides)
         except Exception as error:  # a student's override that crashes is a failing row, not a crash
-            return CheckRow(
-                *where,
-                float("nan"),
-                float("nan"),
-                False,
-                EXPECT_STAGE,
-                local_backward=local,
-                detail=f"{type(error).__name__}: {error}",
-                stage=stage.name,
-            )
+            return error_row(where, error, EXPECT_STAGE, stage=stage.name, local_backward=local)
 
         def evaluate() -> np.ndarray:
             out = call_by_name(stage.forward, None, values, f"{self.title}: stage {stage.name!r} forward")
@@ -316,7 +367,7 @@ class Derivation:
         numeric = []
         for v, a in zip(stage.inputs, analytic):
             values[v] = np.array(values[v], dtype=np.float64)  # a private copy, perturbed in place
-            numeric.append(closer(a, *central_differences(evaluate, upstream, values[v], h)))
+            numeric.append(best_estimate(a, evaluate, upstream, values[v], h))
         labels = [grad_name(v) for v in stage.inputs]
         row = compare(
             where,
@@ -383,17 +434,7 @@ class Derivation:
             formula = f"from stage {by}" if len(users) == 1 else f"sum over stages {', '.join(reversed(users))}"
             if key not in yours:
                 rows.append(
-                    CheckRow(
-                        "your backward",
-                        key,
-                        formula,
-                        float("nan"),
-                        float("nan"),
-                        True,
-                        EXPECT_EXACT,
-                        given=False,
-                        stage=by,
-                    )
+                    CheckRow(YOURS, key, formula, float("nan"), float("nan"), True, EXPECT_EXACT, given=False, stage=by)
                 )
                 continue
             try:
@@ -403,23 +444,11 @@ class Derivation:
                         f"{key} has shape {shape_str(mine.shape)}, but {v} has shape {shape_str(reference[key].shape)}"
                     )
             except (ValueError, TypeError) as error:
-                rows.append(
-                    CheckRow(
-                        "your backward",
-                        key,
-                        formula,
-                        float("nan"),
-                        float("nan"),
-                        False,
-                        EXPECT_EXACT,
-                        detail=str(error),
-                        stage=by,
-                    )
-                )
+                rows.append(error_row((YOURS, key, formula), str(error), EXPECT_EXACT, stage=by))
                 continue
             rows.append(
                 compare(
-                    ("your backward", key, formula),
+                    (YOURS, key, formula),
                     [key],
                     [mine],
                     [reference[key]],
@@ -477,23 +506,12 @@ class Derivation:
             g = self.backward(dout, cache, overrides)
             staged = [g[k] for k in labels]
         except Exception as error:  # e.g. an override returning the wrong shape
-            rows.append(
-                CheckRow(
-                    "end to end",
-                    f"{staged_name} backward",
-                    "runs",
-                    float("nan"),
-                    float("nan"),
-                    False,
-                    EXPECT_EXACT,
-                    detail=f"{type(error).__name__}: {error}",
-                )
-            )
+            rows.append(error_row((END_TO_END, f"{staged_name} backward", "runs"), error, EXPECT_EXACT))
         else:
             for label, how, grads in references:
                 rows.append(
                     compare(
-                        ("end to end", f"{staged_name} vs {label}", how),
+                        (END_TO_END, f"{staged_name} vs {label}", how),
                         labels,
                         staged,
                         grads,
@@ -506,7 +524,7 @@ class Derivation:
             numeric = self.numeric_gradients({k: cache[k] for k in (*self.inputs, *self.constants)}, dout, staged)
             rows.append(
                 compare(
-                    ("end to end", f"{staged_name} vs numeric", "central differences of the whole forward"),
+                    (END_TO_END, f"{staged_name} vs numeric", "central differences of the whole forward"),
                     # mg.gradcheck's tolerances: central differences of a whole, possibly
                     # ill-conditioned layer (tiny variance, large offset) carry ~1e-5 noise
                     labels,
@@ -536,24 +554,13 @@ class Derivation:
             return self.compare_gradients(yours, self.backward(dout, cache))
         except Exception as error:  # the student's code crashing is a result to report
             name = getattr(backward, "__name__", "backward")
-            return [
-                CheckRow(
-                    "your backward",
-                    f"{name}(dout, cache)",
-                    "runs",
-                    float("nan"),
-                    float("nan"),
-                    False,
-                    EXPECT_EXACT,
-                    detail=f"{type(error).__name__}: {error}",
-                )
-            ], []
+            return [error_row((YOURS, f"{name}(dout, cache)", "runs"), error, EXPECT_EXACT)], []
 
     def numeric_gradients(
         self, values: Mapping[str, Any], dout: np.ndarray, analytic: Sequence[np.ndarray] | None = None, h: float = 1e-6
     ) -> list[np.ndarray]:
         """Central differences of sum(dout * output) with respect to every input, the whole forward
-        at once (see `central_differences`; with `analytic`, the closest of its estimates)."""
+        at once (`minigrad.gradcheck`'s `step_estimates`; with `analytic`, the closest of them)."""
         values = {k: (np.array(v, dtype=np.float64) if k in self.inputs else v) for k, v in values.items()}
         dout = np.asarray(dout, dtype=np.float64)
 
@@ -562,6 +569,8 @@ class Derivation:
 
         grads = []
         for i, v in enumerate(self.inputs):
-            estimates = central_differences(evaluate, dout, values[v], h)
-            grads.append(estimates[0] if analytic is None else closer(analytic[i], *estimates))
+            if analytic is None:
+                grads.append(step_estimates(evaluate, dout, values[v], h)[0])
+            else:
+                grads.append(best_estimate(analytic[i], evaluate, dout, values[v], h))
         return grads
