@@ -86,20 +86,22 @@ def topological_order(root: Tensor) -> list[Tensor]:
     order: list[Tensor] = []
     visited: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
+    push, pop, seen = stack.append, stack.pop, visited.add  # bound once: this runs per tensor
     while stack:
-        tensor, children_done = stack.pop()
+        tensor, children_done = pop()
         if children_done:
             order.append(tensor)
             continue
-        if id(tensor) in visited:
+        key = id(tensor)
+        if key in visited:
             continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
+        seen(key)
+        push((tensor, True))
         node = tensor._node
         if node is not None:
             for parent in node.inputs:
                 if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
+                    push((parent, False))
     return order
 
 

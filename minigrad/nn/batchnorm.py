@@ -131,7 +131,8 @@ class BatchNorm(Module):
         if not isinstance(x, Tensor):
             x = Tensor._from_op(np.asarray(x), None)
         axes, stat_shape = self._layout(x.shape)
-        gamma, beta = (self.gamma, self.beta) if self.affine else self._unit
+        parameters = self._parameters  # the registry itself: Module.__getattr__ searches every one
+        gamma, beta = (parameters["gamma"], parameters["beta"]) if self.affine else self._unit
         if not self.updates_statistics:
             return apply(
                 BatchNormEval,

@@ -38,9 +38,10 @@ class Dense(Module):
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor._from_op(np.asarray(x), None)
-        if self.bias is None:
-            return apply(Linear, x, self.weight)
-        return apply(Linear, x, self.weight, self.bias)
+        parameters = self._parameters  # the registry itself: Module.__getattr__ searches every one
+        if "bias" not in parameters:
+            return apply(Linear, x, parameters["weight"])
+        return apply(Linear, x, parameters["weight"], parameters["bias"])
 
     def extra_repr(self) -> str:
         return f"{self.in_features}, {self.out_features}" + ("" if self.bias is not None else ", bias=False")

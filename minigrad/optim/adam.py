@@ -130,7 +130,8 @@ class Adam(Optimizer):
     ) -> None:
         if convention not in CONVENTIONS:
             raise ValueError(
-                f"Adam: unknown convention {convention!r}; use 'paper' (Kingma & Ba, PyTorch) or 'tf' (TensorFlow/Keras)"
+                f"Adam: unknown convention {convention!r}; "
+                "use 'paper' (Kingma & Ba, PyTorch) or 'tf' (TensorFlow/Keras)"
             )
         try:
             b1, b2 = betas

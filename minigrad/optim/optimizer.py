@@ -142,14 +142,16 @@ class Optimizer:
             if self._state_kinds[field] == "count":
                 if array.shape != () or array.dtype.kind not in "iu" or int(array) < 0:
                     problems.append(
-                        f"{key!r} must be a non-negative integer scalar, got shape {shape_str(array.shape)} dtype {array.dtype}"
+                        f"{key!r} must be a non-negative integer scalar, "
+                        f"got shape {shape_str(array.shape)} dtype {array.dtype}"
                     )
                     continue
                 new_state[i][field] = int(array)
             else:
                 if array.shape != param.shape:
                     problems.append(
-                        f"{key!r} has shape {shape_str(array.shape)} but parameter {i} has shape {shape_str(param.shape)}"
+                        f"{key!r} has shape {shape_str(array.shape)} "
+                        f"but parameter {i} has shape {shape_str(param.shape)}"
                     )
                     continue
                 if array.dtype.kind not in "fiu":
