@@ -1,6 +1,6 @@
 """BatchNorm: modes, conventions, channel axes, errors, gradients, and parity with the frameworks.
 
-Reference numbers come from tests/reference/*_values.py, produced by the real frameworks
+Reference numbers come from minigrad/reference/*_values.py, produced by the real frameworks
 (PyTorch 2.13 CPU, TensorFlow 2.21 / Keras 3.15, cs231n's NumPy code) by the generator scripts
 beside them; see each module's docstring.
 """
@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference import cs231n_values as cs231n
-from reference import keras_values as keras
-from reference import torch_values as torch_ref
 
 import minigrad as mg
 from minigrad import nn
 from minigrad.ops import BatchNormTrain
+from minigrad.reference import cs231n_values as cs231n
+from minigrad.reference import keras_values as keras
+from minigrad.reference import torch_values as torch_ref
 
 F32 = dict(rtol=2e-6, atol=2e-6)  # a few float32 ulps: frameworks order their arithmetic differently
 F64 = dict(rtol=1e-12, atol=1e-12)

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference import keras_values as K
-from reference import torch_values as T
 
 import minigrad as mg
 from minigrad.derivations import batchnorm as bn
 from minigrad.derivations import seed004
+from minigrad.reference import keras_values as K
+from minigrad.reference import torch_values as T
 
 EPS_TAGS = {1e-7: "EPS1E7", 1e-3: "EPS1E3"}
 

@@ -14,16 +14,16 @@ from hypothesis.extra import numpy as hnp
 import minigrad as mg
 
 try:  # reference numbers generated from the real frameworks (tests/reference/generate_*.py)
-    from reference import torch_values
+    from minigrad.reference import torch_values
 except ImportError:  # pragma: no cover
     torch_values = None
 try:
-    from reference import keras_values
+    from minigrad.reference import keras_values
 except ImportError:  # pragma: no cover
     keras_values = None
 
-needs_torch_values = pytest.mark.skipif(torch_values is None, reason="tests/reference/torch_values.py not generated")
-needs_keras_values = pytest.mark.skipif(keras_values is None, reason="tests/reference/keras_values.py not generated")
+needs_torch_values = pytest.mark.skipif(torch_values is None, reason="minigrad/reference/torch_values.py not generated")
+needs_keras_values = pytest.mark.skipif(keras_values is None, reason="minigrad/reference/keras_values.py not generated")
 needs_nn = pytest.mark.skipif(not hasattr(mg.nn, "Dense"), reason="mg.nn.Dense not available yet")
 
 

@@ -1,15 +1,15 @@
 """Each seed question (../shared/seeds/) as a runnable situation, checked against the numbers the
-real frameworks printed or recorded (tests/reference/)."""
+real frameworks printed or recorded (minigrad/reference/)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference import keras_values as keras
-from reference import tf1_seed000_values as tf1
 
 import minigrad as mg
 from minigrad import nn
+from minigrad.reference import keras_values as keras
+from minigrad.reference import tf1_seed000_values as tf1
 
 
 # --------------------------------------------------------------------------------- 000

@@ -290,7 +290,7 @@ def explain(
             "tf.layers.batch_normalization and keras BatchNormalization default to epsilon=0.001. "
             f"With 1e-7 the naive dx differs from the layer's by {row.max_abs_error:.1e} here; with eps=1e-3 "
             "it agrees. (The layer: mg.nn.BatchNorm with Keras defaults, checked against TensorFlow's numbers "
-            "in tests/reference/keras_values.py.)",
+            "in minigrad/reference/keras_values.py.)",
             [
                 row,
                 _row(

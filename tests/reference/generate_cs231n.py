@@ -35,7 +35,9 @@ from inputs import (
     XG,
 )
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cs231n_values.py")
+# the recorded numbers are package data: lessons and tests import them as minigrad.reference
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(_ROOT, "minigrad", "reference", "cs231n_values.py")
 
 
 # ---------------------------------------------------------------- CS231n code
@@ -80,7 +82,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         xhat = (x - running_mean) / np.sqrt(running_var + eps)
         out = gamma * xhat + beta
     else:
-        raise ValueError('Invalid forward batchnorm mode "%s"' % mode)
+        raise ValueError(f'Invalid forward batchnorm mode "{mode}"')
 
     # Store the updated running means back into bn_param
     bn_param["running_mean"] = running_mean

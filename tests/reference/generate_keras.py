@@ -39,7 +39,9 @@ from inputs import (
     XG,
 )
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras_values.py")
+# the recorded numbers are package data: lessons and tests import them as minigrad.reference
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(_ROOT, "minigrad", "reference", "keras_values.py")
 
 # ---------------------------------------------------------------- fixed inputs (literals)
 # Keras-only inputs (np.random.default_rng(20240601), rounded to 4 decimals)

@@ -40,7 +40,9 @@ from inputs import (
     XG,
 )
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_values.py")
+# the recorded numbers are package data: lessons and tests import them as minigrad.reference
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(_ROOT, "minigrad", "reference", "torch_values.py")
 
 # ---------------------------------------------------------------- fixed inputs (literals)
 # Torch-only; the ones shared with the other generators are imported from inputs.py.
