@@ -152,12 +152,13 @@ def check_derivation(
         return report
     first = report.first_failure
     stage = report.first_wrong_stage
-    where = f"stage {stage!r}" if stage else first.name
     if first.section == "stages" and stage is not None:
+        where = f"stage {stage!r}"
         why = _stage_problem(derivation, stage, values, overrides, seed) or first.detail
-    else:
+    else:  # a gradient of the student's whole backward, named with the stage that completes it
+        where = f"gradient {first.name}" + (f" (completed by stage {stage!r})" if stage else "")
         why = first.detail
-    raise ExerciseFailed(f"{derivation.title}: first wrong: {where} ({first.name}): {why}")
+    raise ExerciseFailed(f"{derivation.title}: first wrong: {where}: {why}")
 
 
 def _stage_problem(
