@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 
-from . import debug, derivations, nn, optim  # subpackages: `mg.nn`, `mg.optim`, ...
+from . import data, debug, derivations, nn, optim  # subpackages: `mg.nn`, `mg.optim`, ...
 from .engine.anomaly import AnomalyError, detect_anomaly
 from .engine.dtypes import get_default_dtype, set_default_dtype
 from .engine.hooks import RemovableHandle
@@ -36,6 +36,7 @@ __all__ = [
     "Tensor",
     "__version__",
     "apply",
+    "data",
     "debug",
     "derivations",
     "detect_anomaly",
