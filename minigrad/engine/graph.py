@@ -119,7 +119,11 @@ def iter_backward(
     pending: dict[int, np.ndarray] = {id(root): grad}
     handed_out: set[int] = {id(grad)}  # arrays some `.grad` may already hold: copy before keeping
     freed = {} if freed is None else freed  # intermediate tensors of released nodes, by id (see Node.release)
-    for tensor in reversed(topological_order(root)):
+    order = topological_order(root)
+    while order:
+        # Popped, not iterated: once processed, a tensor (and the activation it holds) is freed
+        # as the pass goes instead of at its end (peak memory: benchmarks/README.md).
+        tensor = order.pop()
         g = pending.pop(id(tensor), None)
         if g is None:  # nothing flowed here (every path to it sent None)
             continue

@@ -27,9 +27,9 @@ class MSE(Function):
         return np.asarray(np.vdot(diff, diff) / diff.size, dtype=diff.dtype)  # sum of squares, no temporary
 
     @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         d_pred = ctx.diff * (2.0 * grad / ctx.diff.size)
-        return d_pred, (-d_pred if ctx.needs_input_grad[1] else None)
+        return d_pred, -d_pred  # the base class drops the target's unless it requires grad
 
 
 class CrossEntropy(Function):
