@@ -6,6 +6,9 @@ python -m minigrad check batchnorm --override ivar=my_bn.py:ivar_backward
 python -m minigrad check batchnorm --student my_bn.py:backward
 python -m minigrad check dense-relu-mse
 python -m minigrad check seed004                        # seed 004 answered, with numbers
+python -m minigrad check my_layer.py:DERIVATION         # your own Derivation, stage by stage
+
+Tables fit 100 columns (long cells wrapped); `--wide` prints them unwrapped.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from ..derivations import batchnorm, dense_relu_mse, seed004
+from ..derivations import Derivation, batchnorm, dense_relu_mse, seed004
+from ..derivations.report import DerivationReport
 
 TARGETS = ("batchnorm", "dense-relu-mse", "seed004")
+#: The widest line of the printed report unless --wide.
+WIDTH = 100
 
 DESCRIPTION = """\
 Check a derivation stage by stage: each stage's local backward against central differences in
@@ -34,6 +40,9 @@ targets:
                   derivation (--mode eval, moving statistics as constants)
   dense-relu-mse  Dense -> ReLU -> MSE, the second worked derivation
   seed004         seed 004 answered: why a naive backward disagreed with TensorFlow
+  FILE.py:NAME    your own Derivation: NAME is a Derivation made with example values
+                  (Derivation(..., example={...}) or example=lambda rng: {...}), or a function
+                  returning a Derivation or (derivation, values)
 
 your own code (MODULE is an importable module or a path to a .py file):
   --override STAGE=MODULE:FUNC   your local backward for one stage, e.g. ivar=my_bn.py:ivar_backward
@@ -43,29 +52,59 @@ your own code (MODULE is an importable module or a path to a .py file):
 """
 
 
-def _positive_float(text: str) -> float:
+def _finite_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _finite_float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
     return value
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+def _variance(text: str) -> float:
+    value = _finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a variance cannot be negative, got {text}")
     return value
+
+
+def _int_at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {text}")
+        return value
+
+    return parse
+
+
+_positive_int = _int_at_least(1)
+
+
+def _target(text: str) -> str:
+    if text in TARGETS or ":" in text:
+        return text
+    raise argparse.ArgumentTypeError(
+        f"invalid choice: {text!r} (choose from {', '.join(TARGETS)}, or FILE.py:NAME for your own Derivation)"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `check`."""
-    parser.add_argument("target", choices=TARGETS, help="what to check: %(choices)s")
+    parser.add_argument(
+        "target", type=_target, metavar="TARGET", help=f"what to check: {', '.join(TARGETS)} or FILE.py:NAME"
+    )
     parser.add_argument(
         "--mode",
         choices=("train", "eval"),
@@ -80,17 +119,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="batchnorm: the epsilon in sqrt(var + eps); default 1e-5",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the random inputs and upstream gradients (default 0)"
+        "--seed", type=_int_at_least(0), default=0, help="seed of the random inputs and upstream gradients (default 0)"
     )
     parser.add_argument(
         "--batch", type=_positive_int, default=4, metavar="N", help="rows of the random input x (default 4)"
     )
     parser.add_argument("--features", type=_positive_int, default=3, metavar="D", help="columns of x (default 3)")
     parser.add_argument(
-        "--moving-mean", type=float, default=0.0, metavar="M", help="eval mode: the moving mean (default 0)"
+        "--moving-mean", type=_finite_float, default=0.0, metavar="M", help="eval mode: the moving mean (default 0)"
     )
     parser.add_argument(
-        "--moving-variance", type=float, default=1.0, metavar="V", help="eval mode: the moving variance (default 1)"
+        "--moving-variance",
+        type=_variance,
+        default=1.0,
+        metavar="V",
+        help="eval mode: the moving variance (default 1)",
     )
     parser.add_argument(
         "--override",
@@ -100,6 +143,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="your local backward for one stage (repeatable)",
     )
     parser.add_argument("--student", metavar="MODULE:FUNC", help="your whole backward, FUNC(dout, cache)")
+    parser.add_argument("--wide", action="store_true", help=f"print the full tables (default: fit {WIDTH} columns)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -107,6 +151,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         overrides = dict(_parse_override(spec) for spec in args.override)
         student = load_function(args.student) if args.student else None
+        own = _own_derivation(args.target, args.seed) if args.target not in TARGETS else None
+    except UsageError as error:
+        print(f"minigrad check: {error}", file=sys.stderr)
+        return 2
     except Exception as error:  # anything from importing the user's file: a usage problem, said plainly
         print(f"minigrad check: cannot use your code: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
@@ -134,6 +182,9 @@ def run(args: argparse.Namespace) -> int:
                 backward=student,
                 seed=args.seed,
             )
+        elif own is not None:
+            derivation, values = own
+            report = derivation.check(values, overrides=overrides or None, backward=student, seed=args.seed)
         elif args.target == "dense-relu-mse":
             k = 2
             x, W = rng.standard_normal((n, d)), rng.standard_normal((d, k)) / np.sqrt(d)
@@ -149,8 +200,43 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as error:  # e.g. an override for a stage that does not exist
         print(f"minigrad check: {error.args[0] if error.args else error}", file=sys.stderr)
         return 2
-    print(report)
+    if not args.wide and isinstance(report, DerivationReport):
+        # every check runs in float64; at 100 columns the headline leaves that word out
+        report.title = report.title.replace(", float64", "")
+    print(report.text(None if args.wide else WIDTH))
     return 0 if report else 1
+
+
+class UsageError(Exception):
+    """A target or option that cannot be used (exit 2, one line)."""
+
+
+def _own_derivation(spec: str, seed: int) -> tuple[Derivation, dict[str, Any]]:
+    """`FILE.py:NAME` -> (the Derivation, the values to check it at)."""
+    module_name, _, name = spec.rpartition(":")
+    if not module_name or not name:
+        raise UsageError(f"expected FILE.py:NAME (e.g. my_layer.py:DERIVATION), got {spec!r}")
+    try:
+        obj = load_attribute(spec, kind="Derivation")
+    except (ValueError, AttributeError) as error:
+        raise UsageError(str(error)) from None
+    values = None
+    if not isinstance(obj, Derivation) and callable(obj) and not isinstance(obj, type):
+        obj = obj()
+        if isinstance(obj, tuple) and len(obj) == 2 and isinstance(obj[0], Derivation):
+            obj, values = obj
+    if not isinstance(obj, Derivation):
+        raise UsageError(
+            f"{spec} is a {type(obj).__name__}, not a Derivation (nor a function returning one): "
+            "make NAME a minigrad.derivations.Derivation"
+        )
+    values = obj.example_values(seed) if values is None else dict(values)
+    if values is None:
+        raise UsageError(
+            f"{spec} has no values to check it at: build it with Derivation(..., example={{...}}) "
+            "(or example=lambda rng: {...}), or make NAME a function returning (derivation, values)"
+        )
+    return obj, values
 
 
 def _parse_override(spec: str) -> tuple[str, Callable[..., Any]]:
@@ -162,6 +248,15 @@ def _parse_override(spec: str) -> tuple[str, Callable[..., Any]]:
 
 def load_function(spec: str) -> Callable[..., Any]:
     """`MODULE:FUNC` -> the function; MODULE is importable (`my_pkg.bn`) or a file (`my_bn.py`)."""
+    fn = load_attribute(spec)
+    if not callable(fn):
+        module_name, _, func_name = spec.rpartition(":")
+        raise AttributeError(f"{module_name}: {func_name!r} is a {type(fn).__name__}, not a function")
+    return fn
+
+
+def load_attribute(spec: str, kind: str = "function") -> Any:
+    """`MODULE:NAME` -> that object; MODULE is importable (`my_pkg.bn`) or a file (`my_bn.py`)."""
     module_name, sep, func_name = spec.rpartition(":")
     if not sep or not module_name or not func_name:
         raise ValueError(f"expected MODULE:FUNC (e.g. my_bn.py:backward), got {spec!r}")
@@ -176,7 +271,8 @@ def load_function(spec: str) -> Callable[..., Any]:
         module_spec.loader.exec_module(module)
     else:
         module = importlib.import_module(module_name)
-    fn = getattr(module, func_name, None)
-    if not callable(fn):
-        raise AttributeError(f"{module_name} has no function {func_name!r}")
-    return fn
+    if not hasattr(module, func_name):
+        defined = sorted(n for n in vars(module) if not n.startswith("_"))
+        listed = ", ".join(defined[:12]) + (", ..." if len(defined) > 12 else "")
+        raise AttributeError(f"{module_name} has no {kind} {func_name!r} (it defines: {listed or 'nothing'})")
+    return getattr(module, func_name)

@@ -13,20 +13,29 @@ Each command lives in its own module exposing `add_arguments(parser)` and `run(a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import check, exercises, lessons
 
 
+class UsageParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (and exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one sub-parser per command."""
-    parser = argparse.ArgumentParser(
+    parser = UsageParser(
         prog="python -m minigrad",
         description="minigrad: autograd from scratch on NumPy. Commands check derivations and run the lessons.",
         epilog="Run `python -m minigrad COMMAND --help` for a command's options.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=UsageParser)
     check_parser = commands.add_parser(
         "check",
         help="check a derivation stage by stage (e.g. `check batchnorm --mode eval`); exit 1 when a stage fails",
@@ -64,11 +73,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    if args.command == "check":
-        return check.run(args)
-    if args.command == "exercises":
-        return exercises.run(args)
-    return lessons.run(args)
+    run = {"check": check.run, "exercises": exercises.run}.get(args.command, lessons.run)
+    try:
+        code = run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool stopped this way
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (a test's capture)
+        pass
 
 
 if __name__ == "__main__":
