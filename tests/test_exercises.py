@@ -259,3 +259,16 @@ def test_teachers_guide_examples_run_and_the_readme_links_it(capsys) -> None:
     assert "gradcheck PASSED" in capsys.readouterr().out
     assert namespace["loss"].item() > 0 and namespace["logits"].grad.shape == (6, 4)
     assert "(lessons/TEACHERS.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_cli_usage_errors_exit_2(tmp_path: Path, capsys) -> None:
+    from minigrad.cli.main import main
+
+    assert main(["exercises"]) == 2
+    assert main(["exercises", "check", str(tmp_path / "missing.ipynb")]) == 2
+    assert "no such notebook" in capsys.readouterr().out
+    assert main(["exercises", "check", "--width", "10", str(NOTEBOOKS[0])]) == 2
+    assert main(["exercises", "student", str(LESSONS / "inside")]) == 2  # never into the instructor folder
+    assert not (LESSONS / "inside").exists()
+    assert main(["exercises", "student", str(tmp_path / "out"), "--source", str(tmp_path)]) == 2
+    assert "no exercise notebooks" in capsys.readouterr().out
