@@ -207,11 +207,27 @@ def test_draw_shows_gradient_norms_after_backward():
     assert "|grad|" not in labels["tensor_3"]  # the constant
 
 
-def test_x_times_x_draws_one_arrow():
+def test_x_times_x_draws_both_arrows():
+    """A value used twice by one op gets one arrow per use: both gradients are added."""
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     fig = draw(x * x)
     arrows = [a for a in fig.axes[0].texts if a.get_bbox_patch() is None and a.arrow_patch is not None]
-    assert len(arrows) == 1
+    assert len(arrows) == 2
+    assert {a.arrow_patch.get_connectionstyle().rad for a in arrows} == {-0.175, 0.175}  # bowed apart
+
+
+def test_a_graph_of_hundreds_of_nodes_is_capped_and_says_so():
+    x = mg.tensor([1.0, 2.0], requires_grad=True, name="x")
+    y = x
+    for _ in range(200):
+        y = y * 1.01 + 0.5
+    fig = draw(y.sum(), max_nodes=40)
+    boxes = [t for t in fig.axes[0].texts if t.get_bbox_patch() is not None]
+    assert len(boxes) == 40
+    assert "the 40 nearest to sum_" in fig.axes[0].get_title() and "are not" in fig.axes[0].get_title()
+    assert fig.get_figheight() < 40  # a picture, not a poster
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw(y, max_nodes=0)
 
 
 def test_nonfinite_node_has_a_red_border():
@@ -296,5 +312,5 @@ def test_layout_layers_edges_downwards_with_room_for_every_box(dag):
             [(xs[i], widths[i]) for i in range(n) if layer[i] == lay]
             + [(wx, 0.25) for pts in waypoints.values() for wx, wl in pts if wl == lay]
         )
-        for (xa, wa), (xb, wb) in zip(items, items[1:]):
+        for (xa, wa), (xb, wb) in itertools.pairwise(items):
             assert xb - xa >= (wa + wb) / 2 - 1e-9

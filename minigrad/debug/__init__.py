@@ -4,6 +4,8 @@
   `BackwardStep` per node (op, name, gradient arriving, gradients sent to each input).
 - `trace(t)`: every node of the graph behind `t` in execution order, as a table.
 - `draw(t, ax=None)`: a matplotlib picture of that graph (op, shape, gradient norms).
+- `stepper(t)`: the backward pass of `t` as an interactive, self-contained HTML view (graph,
+  current node, gradients in and out; buttons and arrow keys), for notebooks and HTML copies.
 - `BatchNormRecorder(model)` / `record_batchnorm(model)`: per-step batch and moving statistics
   of every BatchNorm layer while a model trains (plot them with `minigrad.debug.plot`).
 
@@ -15,6 +17,7 @@ from ..engine.anomaly import AnomalyError, detect_anomaly
 from . import plot  # matplotlib is imported inside its functions, never at import
 from .drawing import draw
 from .recorder import BatchNormRecord, BatchNormRecorder, record_batchnorm
+from .stepper import Stepper, stepper
 from .steps import BackwardStep, backward_steps
 from .tracing import Trace, TraceRow, trace
 
@@ -23,6 +26,7 @@ __all__ = [
     "BackwardStep",
     "BatchNormRecord",
     "BatchNormRecorder",
+    "Stepper",
     "Trace",
     "TraceRow",
     "backward_steps",
@@ -30,5 +34,6 @@ __all__ = [
     "draw",
     "plot",
     "record_batchnorm",
+    "stepper",
     "trace",
 ]

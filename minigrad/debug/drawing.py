@@ -21,7 +21,8 @@ gradient's norm `|grad|`. A box with NaN or inf in its value or gradient has a r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -42,6 +43,59 @@ _LAYER_IN = 0.9  # from one layer to the next
 
 _COLORS = {"op": "#c6dbef", LEAF: "#c7e9c0", CONST: "#eeeeee", "output": "#fdd0a2"}
 _LEGEND = {"op": "op output", LEAF: "leaf (requires grad)", CONST: "constant", "output": "the tensor drawn"}
+
+
+@dataclass(frozen=True)
+class GraphPicture:
+    """What `draw` and `stepper` draw of the graph behind `root`.
+
+    `nodes`: the drawn tensors in creation order; `names`: short names (as `trace` shows them)
+    of every tensor of the whole graph; `edges[i] = (parent, child)` indices into `nodes`, one
+    per use, so `x * x` has two edges, `slots[i]` being the input position of that use; `total`:
+    the number of nodes of the whole graph; `note`: what was left out ("" if nothing).
+    """
+
+    root: Tensor
+    nodes: list[Tensor]
+    names: dict[int, str]
+    edges: list[tuple[int, int]]
+    slots: list[int]
+    total: int
+    note: str
+
+
+def graph_picture(t: Tensor, max_nodes: int = 120) -> GraphPicture:
+    """The graph behind `t`, capped at the `max_nodes` nodes nearest to `t` (breadth first from
+    `t`): hundreds of boxes are no picture. The note says how many earlier nodes are not drawn."""
+    if not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"draw: max_nodes must be a positive int, got {max_nodes!r}")
+    every = graph_nodes(t)
+    names = short_names(every)
+    nodes, note = every, ""
+    if len(every) > max_nodes:
+        kept: dict[int, Tensor] = {id(t): t}
+        frontier = [t]
+        while frontier and len(kept) < max_nodes:
+            following = []
+            for tensor in frontier:
+                for p in tensor._node.inputs if tensor._node is not None else ():
+                    if id(p) not in kept and len(kept) < max_nodes:
+                        kept[id(p)] = p
+                        following.append(p)
+            frontier = following
+        nodes = sorted(kept.values(), key=lambda n: n._index)
+        note = (
+            f"{len(every)} nodes: the {len(nodes)} nearest to {names[id(t)]} are drawn, "
+            f"{len(every) - len(nodes)} earlier ones are not (trace(t) lists them all)"
+        )
+    index = {id(n): i for i, n in enumerate(nodes)}
+    edges, slots = [], []
+    for i, n in enumerate(nodes):
+        for slot, p in enumerate(n._node.inputs if n._node is not None else ()):
+            if id(p) in index:
+                edges.append((index[id(p)], i))
+                slots.append(slot)
+    return GraphPicture(t, nodes, names, edges, slots, len(every), note)
 
 
 def layered_layout(
@@ -154,15 +208,12 @@ def _place_row(want: list[float], widths: list[float], priority: list[tuple]) ->
     offset = [0.0]  # offset[r]: least distance from node 0 to node r
     for r in range(1, len(want)):
         offset.append(offset[-1] + (widths[r - 1] + widths[r]) / 2)
-    placed: list[float | None] = [None] * len(want)
+    placed: dict[int, float] = {}
     for r in sorted(range(len(want)), key=lambda r: priority[r]):
-        low = max((placed[j] + offset[r] - offset[j] for j in range(r) if placed[j] is not None), default=-np.inf)
-        high = min(
-            (placed[j] - offset[j] + offset[r] for j in range(r + 1, len(want)) if placed[j] is not None),
-            default=np.inf,
-        )
+        low = max((placed[j] + offset[r] - offset[j] for j in range(r) if j in placed), default=-np.inf)
+        high = min((placed[j] - offset[j] + offset[r] for j in range(r + 1, len(want)) if j in placed), default=np.inf)
         placed[r] = min(max(want[r], low), high)
-    return placed  # type: ignore[return-value]
+    return [placed[r] for r in range(len(want))]
 
 
 def _label(name: str, op: str, tensor: Tensor, grad: np.ndarray | None) -> str:
@@ -178,8 +229,11 @@ def _nonfinite(array: np.ndarray | None) -> bool:
     return array is not None and array.dtype.kind in "fc" and not bool(np.isfinite(array).all())
 
 
-def draw(t: Tensor, ax: Axes | None = None, *, title: str | None = None) -> Figure:
+def draw(t: Tensor, ax: Axes | None = None, *, title: str | None = None, max_nodes: int = 120) -> Figure:
     """Draw the graph behind `t` (see the module docstring) and return the matplotlib Figure.
+
+    A value an op uses twice (`x * x`) has one arrow per use: both gradients are added. A graph
+    of more than `max_nodes` nodes is drawn in part, the nodes nearest `t`, and the title says so.
 
     Without `ax`, a new figure sized to the graph is made; it is not left open in pyplot, so a
     notebook shows it once, as the cell's value (`fig.savefig(path)` writes it to a file).
@@ -190,17 +244,14 @@ def draw(t: Tensor, ax: Axes | None = None, *, title: str | None = None) -> Figu
 
     if not isinstance(t, Tensor):
         raise TypeError(f"draw: expected a Tensor, got {type(t).__name__}")
-    nodes = graph_nodes(t)
-    names = short_names(nodes)
-    index = {id(n): i for i, n in enumerate(nodes)}
+    picture = graph_picture(t, max_nodes)
+    nodes, names = picture.nodes, picture.names
     ops = [node_op(n) for n in nodes]
     grads = [known_grad(n) for n in nodes]
     labels = [_label(names[id(n)], op, n, g) for n, op, g in zip(nodes, ops, grads)]
     widths = [max(len(line) for line in label.split("\n")) * _CHAR_IN + _BOX_PAD_IN for label in labels]
-    # One edge per (input, op) pair: `x * x` draws one arrow.
-    edges = list(
-        dict.fromkeys((index[id(p)], i) for i, n in enumerate(nodes) if n._node is not None for p in n._node.inputs)
-    )
+    edges = list(dict.fromkeys(picture.edges))  # laid out once; drawn once per use below
+    uses = {edge: picture.edges.count(edge) for edge in edges}
     layer, waypoints, xs = layered_layout(edges, len(nodes), widths)
     n_layers = max(layer) + 1
     x_low = min(x - w / 2 for x, w in zip(xs, widths))
@@ -221,7 +272,7 @@ def draw(t: Tensor, ax: Axes | None = None, *, title: str | None = None) -> Figu
             left=0.0, right=1.0, top=1 - margin_top / fig.get_figheight(), bottom=margin_bottom / fig.get_figheight()
         )
     else:
-        fig = ax.figure
+        fig = cast("Figure", ax.figure)  # an Axes' figure; typed as Figure | SubFigure
     # One data unit is one inch at the natural size; in a smaller axes everything (fonts
     # included) shrinks by the same factor, so boxes keep their room in both directions.
     box = ax.get_position()
@@ -255,27 +306,32 @@ def draw(t: Tensor, ax: Axes | None = None, *, title: str | None = None) -> Figu
             )
         )
 
-    # Arrows enter a box's top edge spread out, in the order of where they come from.
-    arriving: dict[int, list[tuple[float, tuple[int, int]]]] = {}
+    # Arrows enter a box's top edge spread out, in the order of where they come from; an input
+    # used twice by one op (`x * x`) gets one arrow per use, bowed apart.
+    arriving: dict[int, list[tuple[float, int, tuple[int, int]]]] = {}
     for p, c in edges:
         points = waypoints[(p, c)]
         source_x = points[-1][0] if points else xs[p]
-        arriving.setdefault(c, []).append((source_x, (p, c)))
-    style = dict(color="#444444", lw=0.8)
+        for use in range(uses[(p, c)]):
+            arriving.setdefault(c, []).append((source_x, use, (p, c)))
+    color, lw = "#444444", 0.8
     for c, incoming in arriving.items():
         incoming.sort()
-        for k, (_, (p, _c)) in enumerate(incoming):
+        for k, (_, use, (p, _c)) in enumerate(incoming):
             entry = 0.5 if len(incoming) == 1 else 0.25 + 0.5 * k / (len(incoming) - 1)
             points = [(xs[p], y_of(layer[p]))] + [(wx, y_of(lay)) for wx, lay in waypoints[(p, c)]]
             if len(points) > 1:  # the route to the last waypoint; it starts under the parent's box
-                ax.plot([px for px, _ in points], [py for _, py in points], zorder=1, **style)
+                ax.plot([px for px, _ in points], [py for _, py in points], zorder=1, color=color, lw=lw)
+            bow = 0.0 if uses[(p, c)] == 1 else 0.35 * (use - (uses[(p, c)] - 1) / 2)
             ax.annotate(
                 "",
                 xy=(entry, 1.0),
                 xycoords=texts[c],
                 xytext=points[-1],
                 textcoords="data",
-                arrowprops=dict(arrowstyle="-|>", shrinkA=0, shrinkB=1, **style),
+                arrowprops=dict(
+                    arrowstyle="-|>", shrinkA=0, shrinkB=1, color=color, lw=lw, connectionstyle=f"arc3,rad={bow}"
+                ),
                 zorder=1,
             )
 
@@ -291,5 +347,9 @@ def draw(t: Tensor, ax: Axes | None = None, *, title: str | None = None) -> Figu
         frameon=False,
         fontsize=font,
     )
-    ax.set_title(title if title is not None else f"graph behind {names[id(t)]} ({len(nodes)} nodes)", fontsize=font + 2)
+    if title is None:
+        title = f"graph behind {names[id(t)]} ({len(nodes)} nodes)"
+        if picture.note:
+            title = f"graph behind {names[id(t)]}: {picture.note}"
+    ax.set_title(title, fontsize=font + 2)
     return fig
