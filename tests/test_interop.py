@@ -16,7 +16,6 @@ from minigrad import interop
 from minigrad.interop.layers import ACTIVATIONS, leaves
 
 nn = mg.nn
-OPTIONAL = [getattr(nn, name) for name in ("Tanh", "Sigmoid") if hasattr(nn, name)]
 
 
 def trained(model: nn.Module, x: np.ndarray, steps: int = 2) -> nn.Module:
@@ -31,16 +30,14 @@ def trained(model: nn.Module, x: np.ndarray, steps: int = 2) -> nn.Module:
 
 def every_layer(seed: int = 0) -> nn.Sequential:
     mg.manual_seed(seed)
-    extra = [cls() for cls in OPTIONAL]
-    if hasattr(nn, "LayerNorm"):
-        extra.append(nn.LayerNorm(5))
-    if hasattr(nn, "Dropout"):
-        extra.append(nn.Dropout(0.0))
     return nn.Sequential(
         nn.Dense(4, 5),
         nn.BatchNorm(5, convention="torch"),
         nn.ReLU(),
-        *extra,
+        nn.Tanh(),
+        nn.Sigmoid(),
+        nn.LayerNorm(5),
+        nn.Dropout(0.0),
         nn.Sequential(nn.Dense(5, 3, bias=False), nn.BatchNorm(3, affine=False, momentum="cumulative")),
     )
 
@@ -90,9 +87,8 @@ def test_keras_weight_lists():
     np.testing.assert_array_equal(var, model[1].moving_variance.data)
     assert weights[2] == []  # ReLU
     assert [w.shape for w in weights[-1]] == [(3,), (3,)]  # BatchNorm(affine=False): moving stats only
-    if hasattr(nn, "LayerNorm"):
-        index = [type(layer).__name__ for _, layer in leaves(model)].index("LayerNorm")
-        assert [w.shape for w in weights[index]] == [(5,), (5,)]
+    assert [w.shape for w in weights[5]] == [(5,), (5,)]  # LayerNorm: gamma, beta
+    np.testing.assert_array_equal(weights[5][0], model[5].gamma.data)
 
 
 @pytest.mark.parametrize("flat", [False, True], ids=["per-layer", "flat"])
@@ -204,8 +200,11 @@ def test_unsupported_layers_are_named():
 
 
 def test_activation_layers_map_by_name():
-    assert ACTIVATIONS[nn.ReLU] == "relu"
-    assert interop.torch_state_dict(nn.ReLU()) == {} and interop.keras_weights(nn.ReLU()) == [[]]
+    assert {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"} == ACTIVATIONS
+    for layer in (nn.ReLU(), nn.Tanh(), nn.Sigmoid(), nn.Dropout(0.3)):
+        assert interop.torch_state_dict(layer) == {} and interop.keras_weights(layer) == [[]]
+    sd = interop.torch_state_dict(nn.LayerNorm(3))
+    assert list(sd) == ["weight", "bias"]
 
 
 # --------------------------------------------------------------------------- BatchNorm conventions

@@ -162,22 +162,24 @@ def test_live_torch_training_continues_step_for_step(kind):
 def test_live_torch_layers_and_conventions():
     torch = _torch()
     layers = [nn.Dense(4, 6), nn.BatchNorm(6, convention="torch", momentum="cumulative", eps=1e-4), nn.ReLU()]
-    for name in ("Tanh", "Sigmoid"):
-        if hasattr(nn, name):
-            layers.append(getattr(nn, name)())
-    if hasattr(nn, "LayerNorm"):
-        layers.append(nn.LayerNorm(6, eps=1e-4))
-    if hasattr(nn, "Dropout"):
-        layers.append(nn.Dropout(0.25))
+    layers += [nn.Tanh(), nn.LayerNorm(6, eps=1e-4), nn.Sigmoid(), nn.Dropout(0.25)]
     mg.manual_seed(3)
     model = nn.Sequential(*layers, nn.Dense(6, 2, bias=False))
     tmodel = interop.to_torch(model)
     assert tmodel[1].momentum is None and tmodel[1].eps == 1e-4 and tmodel[-1].bias is None
+    assert type(tmodel[6]) is torch.nn.Dropout and tmodel[6].p == 0.25 and tmodel[4].eps == 1e-4
     x = np.random.default_rng(8).normal(size=(7, 4))
-    if hasattr(nn, "Dropout"):
-        model.eval(), tmodel.eval()  # dropout masks come from different generators
-    else:
-        model[1].train(), tmodel[1].train()
+    model[6].eval(), tmodel[6].eval()  # the dropout masks come from different generators
+    for _ in range(2):  # training mode: batch statistics, cumulative moving averages
+        pred = model(mg.tensor(x))
+        tpred = tmodel(torch.from_numpy(x))
+        np.testing.assert_allclose(pred.numpy(), tpred.detach().numpy(), **TIGHT)
+    (pred * pred).sum().backward()
+    (tpred * tpred).sum().backward()
+    for name, p in model.named_parameters():
+        tp = tmodel.get_parameter(name.replace("gamma", "weight").replace("beta", "bias"))
+        np.testing.assert_allclose(p.grad, tp.grad.numpy().T if p.ndim == 2 else tp.grad.numpy(), **TIGHT)
+    model.eval(), tmodel.eval()
     with torch.no_grad():
         np.testing.assert_allclose(model(mg.tensor(x)).numpy(), tmodel(torch.from_numpy(x)).numpy(), **TIGHT)
     back = interop.from_torch(tmodel)
@@ -285,11 +287,59 @@ def test_live_keras_layers_conventions_and_nhwc():
     dense = keras.Sequential(
         [keras.Input((3,), dtype="float64"), keras.layers.Dense(2, activation="tanh", dtype="float64")]
     )
-    if hasattr(nn, "Tanh"):
-        back = interop.from_keras(dense)
-        assert [type(m).__name__ for m in back] == ["Dense", "Tanh"]
-        xs = np.random.default_rng(11).normal(size=(4, 3))
-        np.testing.assert_allclose(back(mg.tensor(xs)).numpy(), dense(xs).numpy(), **TIGHT)
+    back = interop.from_keras(dense)
+    assert [type(m).__name__ for m in back] == ["Dense", "Tanh"]
+    xs = np.random.default_rng(11).normal(size=(4, 3))
+    np.testing.assert_allclose(back(mg.tensor(xs)).numpy(), dense(xs).numpy(), **TIGHT)
     conv = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(1, 2)])
     with pytest.raises(TypeError, match=r"from_keras: layer 0 \(Conv2D .*\) has no minigrad equivalent"):
         interop.from_keras(conv)
+
+
+def test_live_keras_every_layer_and_back():
+    keras, tf = _keras()
+    mg.manual_seed(4)
+    model = nn.Sequential(
+        nn.Dense(4, 6),
+        nn.BatchNorm(6, momentum=0.9),
+        nn.Tanh(),
+        nn.LayerNorm(6, eps=1e-4),
+        nn.Sigmoid(),
+        nn.Dropout(0.25),
+        nn.ReLU(),
+        nn.Dense(6, 2),
+    )
+    kmodel = interop.to_keras(model)
+    assert [type(layer).__name__ for layer in kmodel.layers] == [
+        "Dense",
+        "BatchNormalization",
+        "Activation",
+        "LayerNormalization",
+        "Activation",
+        "Dropout",
+        "Activation",
+        "Dense",
+    ]
+    assert kmodel.layers[5].rate == 0.25 and kmodel.layers[3].epsilon == 1e-4
+    x = np.random.default_rng(12).normal(size=(6, 4))
+    model[5].eval()  # the dropout masks come from different generators; Keras's is off in eval calls only
+    with tf.GradientTape() as tape:
+        kpred = kmodel.layers[5](
+            kmodel.layers[4](kmodel.layers[3](kmodel.layers[2](kmodel.layers[1](kmodel.layers[0](x), training=True)))),
+            training=False,
+        )
+        kpred = kmodel.layers[7](kmodel.layers[6](kpred))
+        kloss = tf.reduce_sum(kpred**2)
+    pred = model(mg.tensor(x))
+    (pred * pred).sum().backward()
+    np.testing.assert_allclose(pred.numpy(), kpred.numpy(), **TIGHT)
+    kgrads = tape.gradient(kloss, kmodel.trainable_variables)
+    for (name, p), kgrad in zip(model.named_parameters(), kgrads):
+        np.testing.assert_allclose(p.grad, kgrad.numpy(), **TIGHT, err_msg=name)
+    model.eval()
+    np.testing.assert_allclose(model(mg.tensor(x)).numpy(), kmodel(x, training=False).numpy(), **TIGHT)
+    back = interop.from_keras(kmodel)
+    assert [type(m) for m in back] == [type(m) for m in model]
+    for key, value in model.state_dict().items():
+        if not key.endswith("num_batches_tracked"):  # both updated their moving statistics once
+            np.testing.assert_allclose(back.state_dict()[key], value, **TIGHT, err_msg=key)

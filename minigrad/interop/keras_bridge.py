@@ -10,8 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import nn
-from ..nn import BatchNorm, Dense, Module, Sequential
+from ..nn import BatchNorm, Dense, Dropout, LayerNorm, Module, ReLU, Sequential, Sigmoid, Tanh
 from ..optim import SGD, Adam, Optimizer
 from .layers import ACTIVATIONS, batchnorm_from_keras, fields, keras_batchnorm_options, kind, leaves, warn
 from .state import as_array, keras_optimizer_state, keras_weights, load_keras_optimizer_state
@@ -92,14 +91,14 @@ def _flat_layers(keras: Any, model: Any) -> list[Any]:
     return out
 
 
-_ACTIVATION_LAYERS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+_ACTIVATION_LAYERS: dict[str, type[Module]] = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
 
 
 def _activation(name: str, where: str) -> list[Module]:
     if name == "linear":
         return []
-    if name in _ACTIVATION_LAYERS and hasattr(nn, _ACTIVATION_LAYERS[name]):
-        return [getattr(nn, _ACTIVATION_LAYERS[name])()]
+    if name in _ACTIVATION_LAYERS:
+        return [_ACTIVATION_LAYERS[name]()]
     raise TypeError(f"from_keras: {where} uses activation {name!r}, which has no minigrad layer")
 
 
@@ -116,22 +115,22 @@ def _from(keras: Any, index: int, layer: Any) -> list[Module]:
             raise ValueError(f"from_keras: {where}: minigrad's BatchNorm needs one axis, center == scale, no renorm")
         num = int(layer.moving_mean.shape[0])
         return [BatchNorm(**batchnorm_from_keras(num, axis, layer.momentum, layer.epsilon, layer.center), dtype=dtype)]
-    if type(layer) is kl.LayerNormalization and hasattr(nn, "LayerNorm"):
+    if type(layer) is kl.LayerNormalization:
         axis = layer.axis[0] if isinstance(layer.axis, (list, tuple)) and len(layer.axis) == 1 else layer.axis
         rank = len(layer.input.shape) if hasattr(layer, "input") else 2
         if axis not in (-1, rank - 1) or not (layer.center and layer.scale) or getattr(layer, "rms_scaling", False):
             raise ValueError(f"from_keras: {where}: minigrad's LayerNorm normalises the last axis with gamma and beta")
-        return [nn.LayerNorm(int(layer.gamma.shape[0]), eps=layer.epsilon, dtype=dtype)]
+        return [LayerNorm(int(layer.gamma.shape[0]), eps=layer.epsilon, dtype=dtype)]
     if type(layer) is kl.Activation:
         return _activation(keras.activations.serialize(layer.activation), where)
     if type(layer) is kl.ReLU:
         if layer.max_value is not None or layer.negative_slope or layer.threshold:
             raise ValueError(f"from_keras: {where}: only the plain ReLU (no max_value, slope, threshold) maps")
         return _activation("relu", where)
-    if type(layer) is kl.Dropout and hasattr(nn, "Dropout"):
+    if type(layer) is kl.Dropout:
         if layer.noise_shape is not None:
             raise ValueError(f"from_keras: {where}: Dropout with a noise_shape has no minigrad equivalent")
-        return [nn.Dropout(p=layer.rate)]
+        return [Dropout(p=layer.rate)]
     raise TypeError(
         f"from_keras: {where} has no minigrad equivalent; supported: Dense, BatchNormalization, "
         "LayerNormalization, ReLU, Activation (relu/tanh/sigmoid/linear), Dropout"

@@ -13,16 +13,12 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from .. import nn
 from ..engine.anomaly import user_stacklevel
-from ..nn import BatchNorm, Dense, Module, ReLU, Sequential
+from ..nn import BatchNorm, Dense, Dropout, LayerNorm, Module, ReLU, Sequential, Sigmoid, Tanh
 from ..nn.batchnorm import CONVENTIONS
 
-# The 0.2 layers, looked up by name so that this module also works on a tree that lacks them.
-_OPTIONAL = {name: getattr(nn, name) for name in ("LayerNorm", "Tanh", "Sigmoid", "Dropout") if hasattr(nn, name)}
-#: Layers without tensors, by the name both frameworks know them by.
-ACTIVATIONS: dict[type, str] = {ReLU: "relu"}
-ACTIVATIONS.update({cls: name.lower() for name, cls in _OPTIONAL.items() if name in ("Tanh", "Sigmoid")})
+#: Activation layers, by the name both frameworks know them by.
+ACTIVATIONS: dict[type, str] = {ReLU: "relu", Tanh: "tanh", Sigmoid: "sigmoid"}
 SUPPORTED = ("Sequential", "Dense", "BatchNorm", "LayerNorm", "ReLU", "Tanh", "Sigmoid", "Dropout")
 
 
@@ -50,7 +46,7 @@ def kind(layer: Module) -> str:
     """The layer's name in `SUPPORTED`, or "unsupported"."""
     if isinstance(layer, Sequential):
         return "Sequential"
-    for cls in (Dense, BatchNorm, *_OPTIONAL.values(), ReLU):
+    for cls in (Dense, BatchNorm, LayerNorm, Dropout, *ACTIVATIONS):
         if type(layer) is cls:  # exact: a subclass may compute something else
             return cls.__name__
     return "unsupported"

@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import nn
-from ..nn import BatchNorm, Dense, Module, Sequential
+from ..nn import BatchNorm, Dense, Dropout, LayerNorm, Module, ReLU, Sequential, Sigmoid, Tanh
 from ..optim import SGD, Adam, Optimizer
 from .layers import ACTIVATIONS, describe, join, kind, leaves, torch_batchnorm_options, warn
 from .layers import batchnorm_from_torch as _bn_args
@@ -121,19 +120,19 @@ def _from(torch: Any, path: str, module: Any) -> Module:
             )
         dtype = np.dtype(str(module.running_mean.dtype).removeprefix("torch."))
         return BatchNorm(**_bn_args(module.num_features, module.momentum, module.eps, module.affine), dtype=dtype)
-    if type(module) is tnn.LayerNorm and hasattr(nn, "LayerNorm"):
+    if type(module) is tnn.LayerNorm:
         shape = tuple(module.normalized_shape)
         if len(shape) != 1 or not module.elementwise_affine or module.bias is None:
             raise ValueError(
                 f"from_torch: {name}: minigrad's LayerNorm normalises the last axis with gamma and beta; "
                 f"got normalized_shape={shape}, elementwise_affine={module.elementwise_affine}"
             )
-        return nn.LayerNorm(shape[0], eps=module.eps, dtype=dtype)
-    if type(module) is tnn.Dropout and hasattr(nn, "Dropout"):
-        return nn.Dropout(p=module.p)
-    simple = {tnn.ReLU: "ReLU", tnn.Tanh: "Tanh", tnn.Sigmoid: "Sigmoid"}
-    if type(module) in simple and hasattr(nn, simple[type(module)]):
-        return getattr(nn, simple[type(module)])()
+        return LayerNorm(shape[0], eps=module.eps, dtype=dtype)
+    if type(module) is tnn.Dropout:
+        return Dropout(p=module.p)
+    simple: dict[Any, type[Module]] = {tnn.ReLU: ReLU, tnn.Tanh: Tanh, tnn.Sigmoid: Sigmoid}
+    if type(module) in simple:
+        return simple[type(module)]()
     raise TypeError(
         f"from_torch: {name} has no minigrad equivalent; supported: Sequential, Linear, "
         "BatchNorm1d/2d/3d, LayerNorm, ReLU, Tanh, Sigmoid, Dropout"
