@@ -272,3 +272,29 @@ def test_cli_usage_errors_exit_2(tmp_path: Path, capsys) -> None:
     assert not (LESSONS / "inside").exists()
     assert main(["exercises", "student", str(tmp_path / "out"), "--source", str(tmp_path)]) == 2
     assert "no exercise notebooks" in capsys.readouterr().out
+
+
+def test_classify_reads_stubs_errors_and_passes_from_an_executed_notebook() -> None:
+    from minigrad.exercises.grading import classify
+
+    def cell(kind: str, grade_id: str, error: tuple[str, str] | None) -> dict:
+        meta = {"solution": kind == "solution", "grade": kind == "check", "grade_id": grade_id, "points": 1}
+        outputs = [{"output_type": "error", "ename": error[0], "evalue": error[1], "traceback": []}] if error else []
+        return {"cell_type": "code", "metadata": {"nbgrader": meta}, "source": "", "outputs": outputs}
+
+    executed = {
+        "cells": [
+            cell("solution", "a", ("NotImplementedError", "")),  # a top-level stub: the check fails by NameError
+            cell("check", "a_check", ("NameError", "name 'f' is not defined")),
+            cell("solution", "b", None),
+            cell("check", "b_check", ("ExerciseFailed", "Op.backward has the wrong sign")),
+            cell("solution", "c", None),
+            cell("check", "c_check", ("ZeroDivisionError", "division by zero")),
+            cell("check", "d_check", None),
+        ]
+    }
+    results = {r.exercise: r for r in classify(executed, "nb")}
+    assert results["a_check"].status == NOT_ATTEMPTED
+    assert results["b_check"].status == FAILED and results["b_check"].diagnosis == "Op.backward has the wrong sign"
+    assert results["c_check"].diagnosis == "ZeroDivisionError: division by zero"
+    assert results["d_check"].status == PASSED
