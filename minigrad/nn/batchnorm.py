@@ -25,6 +25,7 @@ from ..engine.anomaly import user_stacklevel
 from ..engine.dtypes import get_default_dtype
 from ..engine.tensor import Tensor, apply
 from ..ops import BatchNormEval, BatchNormTrain
+from ..ops import batchnorm_stages as stages
 from ..ops.base import normalize_axes
 from ..tables import shape_str
 from .module import Module
@@ -75,8 +76,13 @@ class BatchNorm(Module):
         convention: str = "keras",
         affine: bool = True,
         dtype: Any = None,
+        impl: str = "fused",
     ) -> None:
         super().__init__()
+        if impl not in ("fused", "staged"):
+            raise ValueError(f"BatchNorm: impl must be 'fused' or 'staged', got {impl!r}")
+        #: "staged": the nine stages of lesson 05 as graph nodes (for stepping through), same results.
+        self.impl = impl
         if convention not in CONVENTIONS:
             raise ValueError(f"BatchNorm: unknown convention {convention!r}; choose one of {sorted(CONVENTIONS)}")
         if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
@@ -134,6 +140,12 @@ class BatchNorm(Module):
         parameters = self._parameters  # the registry itself: Module.__getattr__ searches every one
         gamma, beta = (parameters["gamma"], parameters["beta"]) if self.affine else self._unit
         if not self.updates_statistics:
+            if self.impl == "staged":
+                mean = self.moving_mean.data.reshape(stat_shape)
+                var = self.moving_variance.data.reshape(stat_shape)
+                xhat = apply(stages.EvalXHat, x, mean=mean, var=var, eps=self.eps)
+                gammax = apply(stages.GammaX, gamma, xhat, axes=axes, stat_shape=stat_shape)
+                return apply(stages.Out, gammax, beta, axes=axes, stat_shape=stat_shape)
             return apply(
                 BatchNormEval,
                 x,
@@ -147,10 +159,29 @@ class BatchNorm(Module):
         n = x.size // self.num_features
         if n == 1:
             self._single_value(x.shape)
+        if self.impl == "staged":
+            out, mean, var = self._staged(x, gamma, beta, axes, stat_shape)
+            self._update_moving_statistics(mean.reshape(-1).copy(), var.reshape(-1).copy(), n)
+            return out
         stats: dict[str, np.ndarray] = {}  # the op fills in the batch mean and variance it used
         out = apply(BatchNormTrain, x, gamma, beta, axes=axes, eps=self.eps, stats=stats)
         self._update_moving_statistics(stats["mean"].reshape(-1), stats["var"].reshape(-1), n)
         return out
+
+    def _staged(
+        self, x: Tensor, gamma: Tensor, beta: Tensor, axes: tuple[int, ...], stat_shape: tuple[int, ...]
+    ) -> tuple[Tensor, np.ndarray, np.ndarray]:
+        """Training mode through the nine stages (`ops.batchnorm_stages`), one graph node each."""
+        mu = apply(stages.Mu, x, axes=axes)
+        xmu = apply(stages.XMu, x, mu, axes=axes)
+        sq = apply(stages.Sq, xmu)
+        var = apply(stages.Var, sq, axes=axes)
+        sqrtvar = apply(stages.SqrtVar, var, eps=self.eps)
+        ivar = apply(stages.IVar, sqrtvar)
+        xhat = apply(stages.XHat, xmu, ivar, axes=axes)
+        gammax = apply(stages.GammaX, gamma, xhat, axes=axes, stat_shape=stat_shape)
+        out = apply(stages.Out, gammax, beta, axes=axes, stat_shape=stat_shape)
+        return out, mu.data, var.data
 
     def _layout(self, shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The reduced axes, and the shape that makes a per-channel array broadcast against x."""
@@ -206,6 +237,8 @@ class BatchNorm(Module):
         ]
         if not self.affine:
             parts.append("affine=False")
+        if self.impl != "fused":
+            parts.append(f"impl={self.impl!r}")
         return ", ".join(parts)
 
     def _mode_str(self) -> str:
