@@ -291,6 +291,9 @@ def test_live_keras_layers_conventions_and_nhwc():
     assert [type(m).__name__ for m in back] == ["Dense", "Tanh"]
     xs = np.random.default_rng(11).normal(size=(4, 3))
     np.testing.assert_allclose(back(mg.tensor(xs)).numpy(), dense(xs).numpy(), **TIGHT)
+    plain = nn.Sequential(nn.Dense(2, 2))
+    with pytest.warns(UserWarning, match=r"to_keras_optimizer: .*float32.*lr=0\.001"):
+        interop.to_keras_optimizer(mg.optim.Adam(plain.parameters(), convention="tf"), plain, interop.to_keras(plain))
     conv = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(1, 2)])
     with pytest.raises(TypeError, match=r"from_keras: layer 0 \(Conv2D .*\) has no minigrad equivalent"):
         interop.from_keras(conv)

@@ -6,6 +6,7 @@ KERAS_BACKEND=torch); nothing here depends on which.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -179,6 +180,19 @@ def to_keras_optimizer(optimizer: Optimizer, model: Module, keras_model: Any) ->
     state = keras_optimizer_state(optimizer, model)  # checks the optimiser's kind and parameters
     pairs = _weighted_pairs(keras, model, keras_model)
     variables = [pairs[id(p)] for p in optimizer.params]
+    assert isinstance(optimizer, (SGD, Adam))  # keras_optimizer_state refused anything else
+    hypers: dict[str, Any] = {"lr": optimizer.lr}
+    if isinstance(optimizer, Adam):
+        hypers["betas"] = optimizer.betas
+    rounded = [f"{k}={v!r}" for k, v in hypers.items() if np.any(np.asarray(v, np.float32) != np.asarray(v))]
+    if rounded:
+        warnings.warn(
+            f"to_keras_optimizer: Keras keeps the learning rate in float32 (and TensorFlow reads the betas as "
+            f"float32): {', '.join(rounded)} will be rounded, so the runs differ from about the 7th digit; "
+            "float32-exact values such as lr=2**-7 compare to float64 precision",
+            UserWarning,
+            stacklevel=2,
+        )
     out: Any
     if isinstance(optimizer, Adam):
         b1, b2 = optimizer.betas
