@@ -557,30 +557,32 @@ class Timing:
 def time_size(
     size_name: str, impls: Sequence[Any], rounds: int, warmup: int, block_seconds: float, settle_seconds: float = 0.0
 ) -> Timing:
-    """Warm up, calibrate steps per block on the slowest implementation, then run round-robin.
+    """Warm up, calibrate steps per block for each implementation, then run round-robin.
 
-    `settle_seconds` of sleep before every block let the previous implementation's idle worker
-    threads go to sleep: OpenBLAS's workers spin for about 0.1 s after a BLAS call, and on 2 cores
-    that spinning halves PyTorch's speed when it runs right after NumPy work (measured: medium
-    torch step 5.6 ms alone, 11 ms alternated without a pause, 6.0 ms with a 0.12 s pause)."""
+    Each implementation gets its own k, so that each block lasts about `block_seconds` (a fast
+    step is not timed one call at a time because a slow one sets k); the per-round ratios pair
+    blocks run close in time. `settle_seconds` of sleep before every block let the previous
+    implementation's idle worker threads go to sleep: OpenBLAS's workers spin for about 0.1 s
+    after a BLAS call, and on 2 cores that spinning halves PyTorch's speed when it runs right
+    after NumPy work (measured: medium torch step 5.6 ms alone, 11 ms alternated without a pause,
+    6.0 ms with a 0.12 s pause)."""
     for impl in impls:
         for _ in range(warmup):
             impl.step()
-    slowest = 0.0
+    ks: dict[str, int] = {}
     for impl in impls:
         samples = []
         for _ in range(3):  # the median of three: one step hit by a hiccup must not set k
             start = time.perf_counter()
             impl.step()
             samples.append(time.perf_counter() - start)
-        slowest = max(slowest, statistics.median(samples))
-    k = max(1, round(block_seconds / slowest))
+        ks[impl.name] = max(1, round(block_seconds / statistics.median(samples)))
     per_step: dict[str, list[float]] = {impl.name: [] for impl in impls}
     faults = dict.fromkeys(per_step, 0)
     for r in range(rounds):
         order = list(impls[r % len(impls) :]) + list(impls[: r % len(impls)])  # rotate: no fixed "first"
         for impl in order:
-            step = impl.step
+            step, k = impl.step, ks[impl.name]
             if settle_seconds:
                 time.sleep(settle_seconds)
             faults_before = minor_page_faults()
@@ -589,7 +591,8 @@ def time_size(
                 step()
             per_step[impl.name].append((time.perf_counter() - start) / k)
             faults[impl.name] += minor_page_faults() - faults_before
-    return Timing(size_name, k, per_step, {name: n / (rounds * k) for name, n in faults.items()})
+    per_step_faults = {name: n / (rounds * ks[name]) for name, n in faults.items()}
+    return Timing(size_name, ks["minigrad"], per_step, per_step_faults)
 
 
 def minor_page_faults() -> int:
@@ -798,8 +801,9 @@ def format_table(timings: Sequence[Timing], machine: Machine | None = None) -> s
         row += f"{t.faults.get('minigrad', 0):>11.0f}{t.faults.get('numpy', 0):>7.0f}"
         lines.append(row)
     lines += [
-        "k = steps per timed block; times are medians over rounds; ratios are medians of the per-round",
-        "ratios, with their interquartile range; floor = matmuls at the best measured BLAS speed plus",
+        "k = minigrad's steps per timed block (each implementation has its own); times are medians",
+        "over rounds; ratios are medians of the per-round ratios, with their interquartile range;",
+        "floor = matmuls at the best measured BLAS speed plus",
         "minimal elementwise bytes at the measured bandwidth; faults/step = minor page faults per step.",
         "PASS/MISS only where the issue sets a target: minigrad/torch <= 1.0 (upper quartile <= 1.1) at",
         "tiny, small, medium and <= 1.15 at large; minigrad/numpy <= 1.5 at tiny; minigrad/floor <= 1.5 at large",
