@@ -15,6 +15,7 @@ import numpy as np
 from ..ops.base import Context, Function, unbroadcast
 from ..tables import shape_str
 from .anomaly import AnomalyError, describe_input, describe_nonfinite, user_line
+from .inplace import log as inplace_log
 from .mode import flags
 
 if TYPE_CHECKING:
@@ -33,11 +34,12 @@ class RawStep(NamedTuple):
 class Node:
     """The record of one op application: the op, its input tensors and its saved context."""
 
-    __slots__ = ("created_at", "ctx", "inputs", "op")
+    __slots__ = ("created_at", "ctx", "inputs", "op", "stamp")
 
     def __init__(self, op: type[Function], inputs: tuple[Tensor, ...], ctx: Context) -> None:
         self.op, self.inputs = op, inputs
         self.ctx: Context | None = ctx  # None once released
+        self.stamp = inplace_log.clock  # in-place changes after this may invalidate what ctx saved
         self.created_at: str | None = user_line() if flags.detect_anomaly else None
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
@@ -131,12 +133,14 @@ def iter_backward(
             replaced = hook(g)
             if replaced is not None:
                 replaced = np.asarray(replaced)
+                where = f"hook on {tensor.name!r}: returned a gradient"
+                if replaced.dtype.kind not in "biuf":
+                    raise TypeError(f"{where} of dtype {replaced.dtype}; a gradient must be real numbers")
                 if replaced.shape != tensor.shape:
                     raise ValueError(
-                        f"hook on {tensor.name!r}: returned a gradient of shape "
-                        f"{shape_str(replaced.shape)}, expected {shape_str(tensor.shape)}"
+                        f"{where} of shape {shape_str(replaced.shape)}, expected {shape_str(tensor.shape)}"
                     )
-                g = replaced
+                g = replaced.astype(tensor.dtype, copy=False)
         node = tensor._node
         if node is None:
             _accumulate_leaf(tensor, g, handed_out)
@@ -144,6 +148,8 @@ def iter_backward(
             continue
         if tensor._retains_grad:
             _accumulate_leaf(tensor, g, handed_out)
+        if node.stamp != inplace_log.clock:  # something changed in place since this forward
+            inplace_log.check(node, tensor)
         inputs, input_grads = node.inputs, node.backward(g)
         if flags.detect_anomaly:
             _check_gradients(node, inputs, input_grads)

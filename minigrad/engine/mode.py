@@ -1,12 +1,15 @@
-"""Global switches of the engine: whether ops record a graph, and anomaly detection."""
+"""Switches of the engine, per thread (as PyTorch's grad mode): whether ops record a graph, and
+anomaly detection. A thread inside `no_grad()` never stops another thread's graphs."""
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 
-class _Flags:
+class _Flags(threading.local):
+    # Class attributes are every thread's starting values; assignments stay in the thread.
     grad_enabled: bool = True
     detect_anomaly: bool = False
 

@@ -20,6 +20,8 @@ from .anomaly import AnomalyError, describe_input, describe_nonfinite, user_line
 from .dtypes import get_default_dtype
 from .graph import Node, iter_backward
 from .hooks import RemovableHandle
+from .inplace import bump
+from .inplace import log as inplace_log
 from .mode import flags
 
 _creation_counter = itertools.count()
@@ -117,6 +119,32 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         return self._node is None
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes minigrad has made to this tensor's array (as PyTorch's)."""
+        return inplace_log.version(self)
+
+    def copy_(self, value: ArrayLike) -> Tensor:
+        """Write `value` into this tensor's array in place (broadcast, cast to its dtype); returns self.
+
+        The change is counted: a backward that needs the old values raises instead of using these.
+        """
+        source = _to_array(value.data if isinstance(value, Tensor) else value, None)
+        try:
+            shape = np.broadcast_shapes(source.shape, self.shape)
+        except ValueError:
+            shape = None
+        if shape != self.shape:
+            raise ValueError(
+                f"copy_: cannot copy a value of shape {shape_str(source.shape)} into a tensor of shape "
+                f"{shape_str(self.shape)}"
+            )
+        if self.dtype.kind in "iu" and source.dtype.kind == "f":
+            raise TypeError(f"copy_: cannot copy {source.dtype} values into an {self.dtype} tensor")
+        self.data[...] = source
+        bump(self, "copy_")
+        return self
 
     def numpy(self) -> np.ndarray:
         """A copy of the data."""

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..engine.anomaly import user_stacklevel
 from ..engine.dtypes import get_default_dtype
+from ..engine.inplace import bump
 from ..engine.tensor import Tensor, apply
 from ..ops import BatchNormEval, BatchNormTrain
 from ..ops import batchnorm_stages as stages
@@ -220,12 +221,14 @@ class BatchNorm(Module):
         self._last_batch[:] = mean, var
         tracked = buffers["num_batches_tracked"].data
         tracked[...] += 1  # in place: stays a 0-d int64 array
+        bump(buffers["num_batches_tracked"], "BatchNorm's moving-statistic update")
         keep = 1.0 - 1.0 / float(tracked) if self.momentum == "cumulative" else float(self.momentum)
         fed_var = var * (n / (n - 1)) if self._preset.unbiased_moving_variance else var
         for name, batch_stat in (("moving_mean", mean), ("moving_variance", fed_var)):
             moving = buffers[name].data
             moving *= keep  # in place: the buffer keeps its identity (and dtype)
             moving += (1.0 - keep) * batch_stat
+            bump(buffers[name], "BatchNorm's moving-statistic update")
 
     def extra_repr(self) -> str:
         parts = [

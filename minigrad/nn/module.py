@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..engine.hooks import RemovableHandle
+from ..engine.inplace import bump
 from ..engine.tensor import Tensor
 from ..tables import shape_str
 from .parameter import Parameter
@@ -17,9 +18,12 @@ def _cast_problem(array: np.ndarray, dtype: np.dtype) -> str | None:
     """Why `array` cannot become `dtype` without changing its values (None if it can)."""
     if array.dtype.kind not in "biuf":
         return f"checkpoint has non-numeric dtype {array.dtype}"
-    if dtype.kind in "iu" and array.dtype.kind == "f":
-        if not np.all(np.isfinite(array)) or not np.array_equal(array, np.round(array)):
-            return f"checkpoint holds non-integer values for an {dtype} tensor"
+    if (
+        dtype.kind in "iu"
+        and array.dtype.kind == "f"
+        and (not np.all(np.isfinite(array)) or not np.array_equal(array, np.round(array)))
+    ):
+        return f"checkpoint holds non-integer values for an {dtype} tensor"
     if dtype.kind in "iu" and array.size:
         info = np.iinfo(dtype)
         if array.min() < info.min or array.max() > info.max:
@@ -201,7 +205,8 @@ class Module:
             array = np.asarray(value.data if isinstance(value, Tensor) else value)
             if array.shape != tensor.shape:
                 problems.append(
-                    f"shape mismatch: {key}: checkpoint has shape {shape_str(array.shape)}, the module has {shape_str(tensor.shape)}"
+                    f"shape mismatch: {key}: checkpoint has shape {shape_str(array.shape)}, "
+                    f"the module has {shape_str(tensor.shape)}"
                 )
                 continue
             problem = _cast_problem(array, tensor.dtype)
@@ -219,6 +224,7 @@ class Module:
             raise ValueError("\n  ".join(lines))
         for key, array in converted.items():
             own[key].data[...] = array  # in place: the live array (and anything viewing it) stays
+            bump(own[key], "load_state_dict")
         return IncompatibleKeys(missing, unexpected)
 
     # ---------------------------------------------------------------------------- calling

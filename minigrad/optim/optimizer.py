@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..engine.inplace import bump
 from ..engine.tensor import Tensor
 from ..tables import shape_str
 
@@ -79,24 +80,38 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
-        """Update every parameter that requires grad and has a gradient, in place."""
+        """Update every parameter that requires grad and has a gradient, in place.
+
+        Every gradient is checked first, so a step that raises has changed nothing.
+        """
+        todo = [(i, p) for i, p in enumerate(self.params) if p.requires_grad and p.grad is not None]
         ready: list[tuple[int, np.ndarray, np.ndarray]] = []  # (index, param array, grad) to update
-        for i, p in enumerate(self.params):
-            if not p.requires_grad or p.grad is None:
-                continue
-            grad = p.grad
-            if grad.shape != p.data.shape:
-                raise ValueError(
-                    f"{type(self).__name__}.step: parameter {i} ({p.name!r}) has shape {shape_str(p.data.shape)} "
-                    f"but its grad has shape {shape_str(grad.shape)}"
-                )
-            ready.append((i, p.data, grad))
+        for i, p in todo:
+            ready.append((i, p.data, self._check_grad(i, p)))
         self._step_ready(ready)
+        for _, p in todo:
+            bump(p, f"{type(self).__name__}.step")
 
     def _step_ready(self, ready: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
         """Update the checked (index, param, grad) triples; one `_update` each unless overridden."""
         for i, param, grad in ready:
             self._update(param, grad, self.state[i], self._scratch_like(param))
+
+    def _check_grad(self, i: int, p: Tensor) -> np.ndarray:
+        """`p.grad`, or a clear error unless it is a float array of the parameter's shape."""
+        where = f"{type(self).__name__}.step: parameter {i} ({p.name!r})"
+        grad = p.grad
+        if isinstance(grad, np.generic):  # a NumPy scalar (what a ufunc makes of a 0-d array)
+            grad = p.grad = np.asarray(grad)
+        if not isinstance(grad, np.ndarray):
+            raise TypeError(f"{where}: .grad must be a NumPy array, got {type(grad).__name__}")
+        if grad.dtype.kind != "f":
+            raise TypeError(f"{where}: .grad has dtype {grad.dtype}; a gradient must be a floating-point array")
+        if grad.shape != p.data.shape:
+            raise ValueError(
+                f"{where} has shape {shape_str(p.data.shape)} but its grad has shape {shape_str(grad.shape)}"
+            )
+        return grad
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], scratch: np.ndarray) -> None:
         """Update `param` in place from `grad`; `state` persists between steps, `scratch` does not."""
