@@ -39,6 +39,7 @@ class _Log:
 
     def _forget(self, key: int) -> Callable[[Any], None]:
         """The callback that drops a dead tensor's entry (its id may be reused)."""
+
         def forget(_ref: Any) -> None:
             self.changes.pop(key, None)
 

@@ -7,15 +7,21 @@
 only then renames it over `path` (`os.replace`, atomic on POSIX and Windows): a crash or an error
 midway leaves any previous checkpoint at `path` exactly as it was, and no temporary file behind.
 
+Each temporary file is named after the target and the saving process (`.<name>.<pid>.<hex>.tmp`),
+so the next save to the same path removes those of saves that were killed (their process is gone).
+
 `load` reads with `allow_pickle=False`: a pickle can run arbitrary code when it is loaded, so an
 archive holding Python objects (an object array) is refused with a `ValueError`, never unpickled.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import re
 import secrets
+import stat
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -26,6 +32,9 @@ import numpy as np
 from ..engine.tensor import Tensor
 
 PathLike = str | os.PathLike
+
+#: A zip member name is at most 65,535 bytes; a key also gets ".npy" appended.
+_MAX_KEY_BYTES = 0xFFFF - len(".npy")
 
 # What a damaged or foreign file can raise inside np.load / NpzFile reads.
 _READ_ERRORS = (
@@ -54,37 +63,58 @@ def save(state_dict: Mapping[str, Any], path: PathLike) -> None:
         )
     arrays = {key: _as_array(key, value) for key, value in _checked_items(state_dict)}
 
-    target = os.path.realpath(os.fspath(path))  # through a symlink: replace the file it points to
+    given = os.fspath(path)
+    if not isinstance(given, str):
+        given = os.fsdecode(given)
+    if given.endswith((os.sep, os.altsep or os.sep)):
+        raise IsADirectoryError(errno.EISDIR, "save: path ends with a separator; give a file name", given)
+    target = os.path.realpath(given)  # through a symlink: replace the file it points to
     directory = os.path.dirname(target)
     if not os.path.isdir(directory):
-        raise FileNotFoundError(errno.ENOENT, f"save: directory {directory!r} does not exist", os.fspath(path))
-    if os.path.isdir(target):
-        raise IsADirectoryError(errno.EISDIR, "save: path is a directory, not a file name", os.fspath(path))
+        raise FileNotFoundError(errno.ENOENT, f"save: directory {directory!r} does not exist", given)
+    try:
+        existing: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "save: path is a directory, not a file name", given)
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise ValueError(
+            f"save: {given!r} is not a regular file (a FIFO, a device or a socket); "
+            "a checkpoint would replace it: give the path of a file"
+        )
 
-    temp, handle = _create_temp(directory, os.path.basename(target))
+    base = os.path.basename(target)
+    _remove_stale_temps(directory, base)
+    temp, handle = _create_temp(directory, base)
     try:
         with handle:
+            if existing is not None:  # overwriting keeps the file's permission bits (a 0600 stays 0600)
+                os.chmod(temp, stat.S_IMODE(existing.st_mode))
             _write_npz(handle, arrays)
             handle.flush()
             os.fsync(handle.fileno())  # the bytes are on disk before the rename makes them visible
         os.replace(temp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        except FileNotFoundError:
-            pass
         raise
     _fsync_directory(directory)
 
 
-def load(path: PathLike) -> dict[str, np.ndarray]:
+def load(path: PathLike, max_bytes: int | None = 2**31) -> dict[str, np.ndarray]:
     """Read a checkpoint written by `save` (or any `.npz` of plain arrays) into memory.
+
+    An archive whose arrays would expand past `max_bytes` in memory (2 GiB by default; None: no
+    limit) is refused with a `ValueError` before any array is read.
 
     Returns `dict[str, np.ndarray]`. Raises `FileNotFoundError` for a missing file and `ValueError`
     (naming the file, and the key when one is at fault) for anything that is not a `.npz` archive
     of plain arrays: garbage, an empty or truncated file, a single `.npy`, a pickle, or an archive
     holding pickled objects. Nothing is ever unpickled.
     """
+    if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer))):
+        raise TypeError(f"load: max_bytes must be an int or None, got {max_bytes!r}")
     name = os.fspath(path)
     if not os.path.exists(name):
         raise FileNotFoundError(errno.ENOENT, "load: no checkpoint at this path", name)
@@ -99,11 +129,22 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
                 "use np.load for it, or save a dict with mg.save"
             )
         with archive:
+            members = {}  # key -> zip member, read by member name (so "a.npy" never reads key "a")
+            for member in archive.zip.namelist():
+                key = member[: -len(".npy")] if member.endswith(".npy") else member
+                if key in members:
+                    raise ValueError(f"load: {name!r} holds two members for key {key!r}; not a minigrad checkpoint")
+                members[key] = member
+            declared = sum(_check_declared_size(archive, member, name) for member in members.values())
+            if max_bytes is not None and declared > max_bytes:
+                raise ValueError(
+                    f"load: {name!r} would expand to {declared} bytes in memory, more than "
+                    f"max_bytes={max_bytes}; pass a larger max_bytes (or None) if you trust the file"
+                )
             out: dict[str, np.ndarray] = {}
-            for key in archive.files:
-                _check_declared_size(archive, key, name)
+            for key, member in members.items():
                 try:
-                    value = archive[key]
+                    value = archive[member]
                 except MemoryError:
                     raise ValueError(f"load: {name!r}, key {key!r} is too large to load into memory") from None
                 except _READ_ERRORS as e:
@@ -121,12 +162,12 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
 
 
 # --------------------------------------------------------------------------------- helpers
-def _check_declared_size(archive: Any, key: str, name: str) -> None:
-    """Refuse a member whose .npy header claims more data than the member holds.
+def _check_declared_size(archive: Any, member: str, name: str) -> int:
+    """The bytes a member's .npy header declares; refuse one that claims more than the member holds.
 
     A hostile header (shape (10**12,) over 16 bytes) would otherwise make NumPy allocate terabytes.
     """
-    member = key + ".npy" if key + ".npy" in archive.zip.namelist() else key
+    key = member[: -len(".npy")] if member.endswith(".npy") else member
     stored = archive.zip.getinfo(member).file_size
     try:
         with archive.zip.open(member) as f:
@@ -136,15 +177,16 @@ def _check_declared_size(archive: Any, key: str, name: str) -> None:
             elif version == (2, 0):
                 shape, _, dtype = np.lib.format.read_array_header_2_0(f)
             else:
-                return  # other versions: NumPy's own reader checks them below
+                return stored  # other versions: NumPy's own reader checks them below
     except _READ_ERRORS:
-        return  # not a .npy member: the reader below says what it is
+        return stored  # not a .npy member: the reader below says what it is
     declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
     if declared > stored:
         raise ValueError(
             f"load: {name!r}, key {key!r} declares shape {tuple(shape)} of {dtype} ({declared} bytes) "
             f"but holds only {stored} bytes; the file is corrupt or hostile"
         )
+    return declared
 
 
 def _checked_items(state_dict: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -161,6 +203,18 @@ def _checked_items(state_dict: Mapping[str, Any]) -> list[tuple[str, Any]]:
     unencodable = [key for key, _ in items if not _utf8_encodable(key)]
     if unencodable:  # zip member names are UTF-8; a lone surrogate cannot be written
         raise ValueError(f"save: keys must be valid Unicode text, got {', '.join(map(repr, unencodable))}")
+    for key, _ in items:
+        size = len(key.encode("utf-8"))
+        if size > _MAX_KEY_BYTES:
+            raise ValueError(
+                f"save: key {key[:40]!r}... is {size} bytes of UTF-8; an archive member name holds at most "
+                f"{_MAX_KEY_BYTES} (the zip format's limit): use a shorter key"
+            )
+    keys = {key for key, _ in items}
+    clashes = [key for key in keys if key + ".npy" in keys]
+    if clashes:  # both would be read back as one archive name by np.load
+        pairs = ", ".join(f"{k!r} and {k + '.npy'!r}" for k in sorted(clashes))
+        raise ValueError(f"save: keys {pairs} would be stored under one archive name; rename one of them")
     return items
 
 
@@ -201,6 +255,37 @@ def _write_npz(f: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
                 np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
+def _temp_pattern(base: str) -> re.Pattern[str]:
+    return re.compile(rf"\.{re.escape(base)}\.(\d+)\.[0-9a-f]{{12}}\.tmp")
+
+
+def _remove_stale_temps(directory: str, base: str) -> None:
+    """Remove the temporary files of earlier saves to `base` whose process no longer runs."""
+    pattern = _temp_pattern(base)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for entry in names:
+        match = pattern.fullmatch(entry)
+        if match and not _process_alive(int(match[1])):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(directory, entry))
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":
+        # Another thread of this process may be saving; on Windows os.kill would end the process.
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process (or no way to ask): leave its file alone
+    return True
+
+
 def _create_temp(directory: str, base: str) -> tuple[str, BinaryIO]:
     """A new temporary file next to the target (same filesystem, so the rename is atomic).
 
@@ -208,7 +293,7 @@ def _create_temp(directory: str, base: str) -> tuple[str, BinaryIO]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        temp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+        temp = os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
         try:
             fd = os.open(temp, flags, 0o666)
         except FileExistsError:
@@ -223,9 +308,8 @@ def _fsync_directory(directory: str) -> None:
     except OSError:
         return
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)
 
