@@ -135,7 +135,7 @@ def test_ten_thousand_op_chain_does_not_recurse():
     # 10,000 ops, well past Python's default recursion limit of 1,000.
     x = mg.tensor(2.0, requires_grad=True)
     y = x
-    for i in range(5_000):
+    for _ in range(5_000):
         y = (y * 1.0) + 0.5  # two ops per round
     y.backward()
     assert float(x.grad) == 1.0
@@ -238,7 +238,7 @@ def test_tensor_made_under_no_grad_is_a_constant_outside_it():
 
 def test_no_grad_restores_the_mode_after_an_exception():
     with pytest.raises(ZeroDivisionError), mg.no_grad():
-        1 / 0
+        _ = 1 / 0
     assert mg.is_grad_enabled() is True
 
 

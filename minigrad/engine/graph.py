@@ -52,6 +52,11 @@ class Node:
         grads = self.op.backward(self.ctx, grad)
         if not isinstance(grads, tuple):
             grads = (grads,)
+            if isinstance(grads[0], (list, str, bytes)):
+                raise TypeError(
+                    f"{self.op.name}.backward returned a {type(grads[0]).__name__}; return one array "
+                    "(one input) or a tuple of arrays or None, one per input"
+                )
         if len(grads) != len(self.inputs):
             raise RuntimeError(f"{self.op.name}.backward returned {len(grads)} gradients for {len(self.inputs)} inputs")
         out: list[np.ndarray | None] = []
@@ -60,6 +65,11 @@ class Node:
                 out.append(None)
                 continue
             if type(g) is not np.ndarray:
+                if not isinstance(g, (np.ndarray, np.generic, int, float)):
+                    raise TypeError(
+                        f"{self.op.name}.backward returned a {type(g).__name__} for input "
+                        f"{len(out)}; expected an array or None"
+                    )
                 g = np.asarray(g)
             if g.shape != parent.data.shape:
                 g = unbroadcast(g, parent.data.shape, self.op.name)

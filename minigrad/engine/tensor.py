@@ -165,7 +165,14 @@ class Tensor:
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor (as NumPy: a 0-d array has no length)")
         return len(self.data)
+
+    def __iter__(self) -> Any:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor (as NumPy); use .item() for its value")
+        return (self[i] for i in range(len(self.data)))
 
     def __bool__(self) -> bool:
         return bool(self.data)
@@ -210,7 +217,12 @@ class Tensor:
                     "or reduce it first with .sum() or .mean()"
                 )
             return np.ones(self.shape, dtype=self.dtype)
-        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+        if grad.dtype.kind not in "biuf":
+            raise TypeError(
+                f"backward: grad has dtype {grad.dtype}; a gradient must be real numbers (not complex, text or objects)"
+            )
+        grad = grad.astype(self.dtype, copy=False)
         if grad.shape != self.shape:
             raise ValueError(
                 f"backward: grad has shape {shape_str(grad.shape)} but the tensor has shape {shape_str(self.shape)}"
@@ -233,6 +245,8 @@ class Tensor:
 
     def register_hook(self, fn: Callable[[np.ndarray], np.ndarray | None]) -> RemovableHandle:
         """Call `fn(grad)` when this tensor's gradient is computed; a returned array replaces it."""
+        if not callable(fn):
+            raise TypeError(f"register_hook: expected a function fn(grad), got {type(fn).__name__} {fn!r}")
         if not self.requires_grad:
             raise RuntimeError(
                 f"register_hook: tensor {self.name!r} does not require grad, so no gradient will reach it"
@@ -280,6 +294,15 @@ class Tensor:
     def __pow__(self, exponent: float) -> Tensor:
         if isinstance(exponent, Tensor) or not isinstance(exponent, (int, float, np.number)):
             raise TypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}")
+        if isinstance(exponent, (bool, np.bool_)):
+            raise TypeError(f"pow: the exponent must be a number, not a bool ({exponent!r})")
+        if self.data.dtype.kind != "f":  # NumPy's result type: int ** float is float, int ** int stays int
+            if isinstance(exponent, (int, np.integer)) and exponent < 0:
+                raise ValueError(
+                    f"pow: an integer tensor ({self.data.dtype}) to a negative integer power ({exponent}) "
+                    "is not an integer (NumPy refuses it too); use a float exponent or a float tensor"
+                )
+            return apply(ops.Pow, self, exponent=exponent)
         # A Python number keeps float32 float32 (a NumPy float64 scalar would promote).
         exponent = int(exponent) if float(exponent).is_integer() else float(exponent)
         return apply(ops.Pow, self, exponent=exponent)
@@ -289,13 +312,15 @@ class Tensor:
 
     # -------------------------------------------------------------------------- methods
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return apply(ops.Sum, self, axis=axis, keepdims=keepdims)
+        return apply(ops.Sum, self, axis=axis, keepdims=_flag("sum", "keepdims", keepdims))
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return apply(ops.Mean, self, axis=axis, keepdims=keepdims)
+        return apply(ops.Mean, self, axis=axis, keepdims=_flag("mean", "keepdims", keepdims))
 
     def var(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return apply(ops.Var, self, axis=axis, keepdims=keepdims, ddof=ddof)
+        if isinstance(ddof, (bool, np.bool_)) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+            raise TypeError(f"var: ddof must be a non-negative int, got {ddof!r}")
+        return apply(ops.Var, self, axis=axis, keepdims=_flag("var", "keepdims", keepdims), ddof=int(ddof))
 
     def exp(self) -> Tensor:
         return apply(ops.Exp, self)
@@ -325,13 +350,13 @@ class Tensor:
 
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-            shape = tuple(shape[0])
-        return apply(ops.Reshape, self, shape=tuple(shape))
+            shape = _int_sequence("reshape", "shape", shape[0])
+        return apply(ops.Reshape, self, shape=_int_tuple("reshape", "shape", shape))
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
-            axes = tuple(axes[0])
-        return apply(ops.Transpose, self, axes=tuple(axes) if axes else None)
+            axes = _int_sequence("transpose", "axes", axes[0])
+        return apply(ops.Transpose, self, axes=_int_tuple("transpose", "axes", axes) if axes else None)
 
     @property
     def T(self) -> Tensor:
@@ -358,19 +383,48 @@ class FreedTensor(Tensor):
         return ghost
 
 
+def _flag(op: str, what: str, value: Any) -> bool:
+    if value is not True and value is not False and not isinstance(value, np.bool_):
+        raise TypeError(f"{op}: {what} must be a bool, got {value!r}")
+    return bool(value)
+
+
+def _int_sequence(op: str, what: str, value: Any) -> tuple:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence | np.ndarray):
+        raise TypeError(f"{op}: {what} must be ints or a tuple of ints, got {value!r}")
+    return tuple(value)
+
+
+def _int_tuple(op: str, what: str, values: tuple) -> tuple[int, ...]:
+    """`values` as Python ints, or a TypeError naming `op` (NumPy would truncate 0.5 to 0 or refuse)."""
+    bad = [v for v in values if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))]
+    if bad:
+        raise TypeError(f"{op}: {what} must be ints, got {tuple(values)!r} ({bad[0]!r} is a {type(bad[0]).__name__})")
+    return tuple(int(v) for v in values)
+
+
 def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
     """The dtype rules: a NumPy array keeps its dtype, Python numbers and lists take the default."""
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, np.ndarray):
-        return np.array(data, dtype=dtype, copy=True)
-    if isinstance(data, np.generic):
-        return np.array(data, dtype=dtype)
-    array = np.array(data, dtype=dtype)
-    if dtype is None and array.dtype.kind in "biuf":
-        array = array.astype(get_default_dtype())
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data of dtype {array.dtype}")
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} {data!r}; pass numbers")
+    try:
+        if isinstance(data, np.ndarray):
+            array = np.array(data, dtype=dtype, copy=True)
+        elif isinstance(data, np.generic):
+            array = np.array(data, dtype=dtype)
+        else:
+            array = np.array(data, dtype=dtype)
+            if dtype is None and array.dtype.kind in "biuf":
+                array = array.astype(get_default_dtype())
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data: {e}") from None
+    if array.dtype.kind not in "biuf" or array.dtype.fields is not None:
+        raise TypeError(
+            f"tensor: cannot make a tensor from {type(data).__name__} data of dtype {array.dtype}; "
+            "a tensor holds real numbers (bool, int or float), not complex, text, dates or objects"
+        )
     return array
 
 

@@ -105,10 +105,17 @@ def normalize_axes(
     ndim = len(shape)
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, (bool, np.bool_)):
+        axes: tuple = (axis,)
+    elif isinstance(axis, (tuple, list)) and not any(
+        isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)) for a in axis
+    ):
+        axes = tuple(axis)
+    else:
+        raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
     out = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
+        if not -ndim <= a < ndim:
             raise ValueError(f"{op_name}: axis {a!r} is out of range for shape {shape_str(shape)} ({ndim} dimensions)")
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):

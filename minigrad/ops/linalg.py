@@ -15,7 +15,8 @@ class MatMul(Function):
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(
-                f"matmul: cannot multiply {shape_str(a.shape)} @ {shape_str(b.shape)}: both operands need at least one axis"
+                f"matmul: cannot multiply {shape_str(a.shape)} @ {shape_str(b.shape)}: "
+                "both operands need at least one axis"
             )
         inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if a.shape[-1] != inner_b:

@@ -63,7 +63,8 @@ class Var(Function):
         n = _count(x.shape, axes)
         if n - ddof <= 0:
             raise ValueError(
-                f"var: ddof={ddof} needs more than {ddof} values per reduction, shape {shape_str(x.shape)} over axes {axes} has {n}"
+                f"var: ddof={ddof} needs more than {ddof} values per reduction, "
+                f"shape {shape_str(x.shape)} over axes {axes} has {n}"
             )
         centered = x - x.mean(axis=axes, keepdims=True)
         ctx.centered, ctx.axes, ctx.keepdims, ctx.dof = centered, axes, keepdims, n - ddof

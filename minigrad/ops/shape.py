@@ -39,7 +39,8 @@ class Transpose(Function):
         in_range = all(-x.ndim <= a < x.ndim for a in axes)
         if not in_range or len(axes) != x.ndim or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
             raise ValueError(
-                f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes of shape {shape_str(x.shape)}"
+                f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes "
+                f"of shape {shape_str(x.shape)}"
             )
         ctx.inverse = tuple(int(i) for i in np.argsort([a % x.ndim for a in axes]))
         return np.transpose(x, axes)
