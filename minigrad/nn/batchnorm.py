@@ -88,8 +88,18 @@ class BatchNorm(Module):
             raise ValueError(f"BatchNorm: unknown convention {convention!r}; choose one of {sorted(CONVENTIONS)}")
         if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
             raise ValueError(f"BatchNorm: num_features must be a positive int, got {num_features!r}")
+        if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"BatchNorm: axis is the one channel axis, an int (e.g. -1 or 1), got {axis!r}")
         preset = CONVENTIONS[convention]
+        given_momentum = momentum
         momentum = preset.momentum if momentum is None else momentum
+        if momentum != "cumulative" and (
+            isinstance(momentum, (bool, np.bool_)) or not isinstance(momentum, (int, float, np.integer, np.floating))
+        ):
+            raise TypeError(
+                f"BatchNorm: momentum is the fraction of the moving value kept, a number in [0, 1] "
+                f"or 'cumulative'; got {momentum!r} ({type(momentum).__name__})"
+            )
         if isinstance(momentum, (np.floating, np.integer)):
             momentum = float(momentum)
         if momentum != "cumulative" and not (isinstance(momentum, (int, float)) and 0.0 <= momentum <= 1.0):
@@ -97,10 +107,22 @@ class BatchNorm(Module):
                 f"BatchNorm: momentum is the fraction of the moving value kept, a number in [0, 1] "
                 f"or 'cumulative'; got {momentum!r}"
             )
+        if convention == "torch" and given_momentum is not None and momentum != "cumulative" and momentum < 0.5:
+            warnings.warn(
+                f"BatchNorm: momentum={momentum} keeps only {momentum:.0%} of the moving value per batch: "
+                "minigrad's momentum is the fraction KEPT, so PyTorch's momentum=0.1 is 0.9 here "
+                "(pass momentum=1 - torch_momentum)",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
         eps = preset.eps if eps is None else eps
+        if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, (int, float, np.integer, np.floating)):
+            raise TypeError(f"BatchNorm: eps must be a positive number, got {eps!r} ({type(eps).__name__})")
         if not eps > 0:
             raise ValueError(f"BatchNorm: eps must be positive, got {eps!r}")
         dtype = np.dtype(dtype or get_default_dtype())
+        if dtype.kind != "f":
+            raise TypeError(f"BatchNorm: dtype must be a floating-point dtype, got {dtype}")
         self.num_features, self.axis, self.momentum, self.eps = int(num_features), axis, momentum, float(eps)
         self.convention, self.affine, self._preset = convention, affine, preset
         if affine:
@@ -136,11 +158,17 @@ class BatchNorm(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
-            x = Tensor._from_op(np.asarray(x), None)
+            if x is None:
+                raise TypeError("BatchNorm: the input is None; pass a Tensor or an array")
+            x = Tensor(x)  # the checks of mg.tensor: numbers only
         axes, stat_shape = self._layout(x.shape)
         parameters = self._parameters  # the registry itself: Module.__getattr__ searches every one
         gamma, beta = (parameters["gamma"], parameters["beta"]) if self.affine else self._unit
         if not self.updates_statistics:
+            for name in ("moving_mean", "moving_variance"):
+                size = self._buffers[name].data.size
+                if size != self.num_features:  # PyTorch's words for a wrongly assigned buffer
+                    raise ValueError(f"BatchNorm: {name} should contain {self.num_features} elements not {size}")
             if self.impl == "staged":
                 mean = self.moving_mean.data.reshape(stat_shape)
                 var = self.moving_variance.data.reshape(stat_shape)
@@ -158,6 +186,11 @@ class BatchNorm(Module):
                 eps=self.eps,
             )
         n = x.size // self.num_features
+        if n == 0:  # a mean over nothing is NaN, and the moving statistics would stay NaN for good
+            raise ValueError(
+                f"BatchNorm: a training batch needs at least one value per channel, got input shape "
+                f"{shape_str(x.shape)}; the moving statistics were not changed"
+            )
         if n == 1:
             self._single_value(x.shape)
         if self.impl == "staged":

@@ -28,6 +28,9 @@ class Dense(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
+        for what, n in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+                raise TypeError(f"Dense: {what} must be an int, got {n!r} ({type(n).__name__})")
         if in_features <= 0 or out_features <= 0:
             raise ValueError(f"Dense: in_features and out_features must be positive, got {in_features}, {out_features}")
         dtype = np.dtype(dtype or get_default_dtype())
@@ -37,7 +40,9 @@ class Dense(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
-            x = Tensor._from_op(np.asarray(x), None)
+            if x is None:
+                raise TypeError("Dense: the input is None; pass a Tensor or an array of shape (N, in_features)")
+            x = Tensor(x)  # the checks of mg.tensor: numbers only
         parameters = self._parameters  # the registry itself: Module.__getattr__ searches every one
         if "bias" not in parameters:
             return apply(Linear, x, parameters["weight"])

@@ -17,6 +17,13 @@ def mse_loss(pred: Tensor, target: Any) -> Tensor:
 
     Shapes must match exactly: silently broadcasting (N, 1) against (N,) into (N, N) is a classic bug.
     """
+    if not isinstance(pred, Tensor):
+        raise TypeError(
+            f"mse_loss: pred must be a Tensor (the model's output), got {type(pred).__name__}; "
+            "wrap arrays with mg.tensor"
+        )
+    if target is None:
+        raise TypeError("mse_loss: target is None; pass an array or a Tensor of the prediction's shape")
     target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
     if pred.shape != target_shape:
         raise ValueError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -71,6 +71,12 @@ class Module:
         if name in self._buffers and not isinstance(value, (Parameter, Module)):
             self._set_buffer(name, value)  # assigning to a buffer updates its value, it stays a buffer
             return
+        if name in self._parameters and value is not None and not isinstance(value, Parameter):
+            # PyTorch's rule: silently replacing it would drop the parameter from checkpoints.
+            raise TypeError(
+                f"{type(self).__name__}: cannot assign a {type(value).__name__} to parameter {name!r} "
+                f"(a Parameter or None expected); to change its values use self.{name}.copy_(value)"
+            )
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
         if isinstance(value, Parameter):
@@ -104,6 +110,15 @@ class Module:
 
     def register_buffer(self, name: str, value: Any) -> None:
         """A tensor the module keeps and saves in its state dict but never learns (no grad)."""
+        where = f"{type(self).__name__}.register_buffer"
+        if not isinstance(name, str):
+            raise TypeError(f"{where}: the name must be a str, got {type(name).__name__}")
+        if not name:
+            raise KeyError(f"{where}: the name cannot be empty")
+        if "." in name:
+            raise KeyError(f"{where}: the name {name!r} cannot contain '.' (it separates state-dict paths)")
+        if name not in self._buffers and (name in self._parameters or name in self._modules or name in self.__dict__):
+            raise KeyError(f"{where}: attribute {name!r} already exists")
         tensor = value if isinstance(value, Tensor) else Tensor(np.asarray(value))
         if tensor.requires_grad:
             raise ValueError(f"register_buffer: buffer {name!r} must not require grad")
@@ -159,6 +174,8 @@ class Module:
     # ------------------------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> Module:
         """Set `.training` on this module and every descendant; returns self."""
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"train: mode must be a bool, got {mode!r} ({type(mode).__name__})")
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         return self
@@ -193,6 +210,14 @@ class Module:
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values in, by key. Everything is validated first: on any problem a ValueError
         lists every missing key, unexpected key and shape mismatch, and nothing is changed."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                "load_state_dict: expected a dict of name -> array (e.g. mg.load(path)), "
+                f"got {type(state_dict).__name__}"
+            )
+        bad_keys = [k for k in state_dict if not isinstance(k, str)]
+        if bad_keys:
+            raise TypeError(f"load_state_dict: keys must be str, got {', '.join(map(repr, bad_keys))}")
         own = dict(self._named_tensors())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -202,11 +227,16 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            try:
+                array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            except (ValueError, TypeError):
+                problems.append(f"bad value: {key}: not an array (ragged nested lists?): {type(value).__name__}")
+                continue
             if array.shape != tensor.shape:
                 problems.append(
-                    f"shape mismatch: {key}: checkpoint has shape {shape_str(array.shape)}, "
-                    f"the module has {shape_str(tensor.shape)}"
+                    f"shape mismatch for {key}: copying a value of shape {shape_str(array.shape)} from the "
+                    f"checkpoint, the shape in the module is {shape_str(tensor.shape)}"
+                    + (f" ({key} should contain {tensor.size} elements not {array.size})" if tensor.ndim == 1 else "")
                 )
                 continue
             problem = _cast_problem(array, tensor.dtype)

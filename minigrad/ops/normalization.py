@@ -48,7 +48,8 @@ class BatchNormTrain(Function):
         `"mean"` and `"var"` (biased), shaped to broadcast against x, for the moving averages."""
         n = x.size // gamma.size
         mean = x.sum(axis=axes, keepdims=True) / n  # = x.mean(), without its Python wrapper
-        out = x - mean  # becomes the output in place
+        # Becomes the output in place; in NumPy's promotion of x and gamma, as the inference op gives.
+        out = np.subtract(x, mean, dtype=np.result_type(x, gamma))
         var = _sum_of_products(out, out, axes) / n  # biased; no squared temporary
         ivar = 1.0 / np.sqrt(var + eps)
         gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
