@@ -107,7 +107,12 @@ class BatchNorm(Module):
                 f"BatchNorm: momentum is the fraction of the moving value kept, a number in [0, 1] "
                 f"or 'cumulative'; got {momentum!r}"
             )
-        if convention == "torch" and given_momentum is not None and momentum != "cumulative" and momentum < 0.5:
+        if (
+            convention == "torch"
+            and given_momentum is not None
+            and isinstance(momentum, (int, float))
+            and momentum < 0.5
+        ):
             warnings.warn(
                 f"BatchNorm: momentum={momentum} keeps only {momentum:.0%} of the moving value per batch: "
                 "minigrad's momentum is the fraction KEPT, so PyTorch's momentum=0.1 is 0.9 here "
