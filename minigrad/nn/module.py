@@ -234,8 +234,8 @@ class Module:
                 continue
             if array.shape != tensor.shape:
                 problems.append(
-                    f"shape mismatch for {key}: copying a value of shape {shape_str(array.shape)} from the "
-                    f"checkpoint, the shape in the module is {shape_str(tensor.shape)}"
+                    f"shape mismatch: {key}: checkpoint has shape {shape_str(array.shape)}, "
+                    f"the module has {shape_str(tensor.shape)}"
                     + (f" ({key} should contain {tensor.size} elements not {array.size})" if tensor.ndim == 1 else "")
                 )
                 continue
