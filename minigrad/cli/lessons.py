@@ -7,7 +7,10 @@ Agg backend, so plots render without a screen), embeds the plots in the HTML, an
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -17,12 +20,57 @@ from pathlib import Path
 CELL_TIMEOUT_S = 300
 
 
+#: Where a wheel install keeps the lessons (setup.py maps the repository's lessons/ there).
+PACKAGED_LESSONS = Path(__file__).resolve().parents[1] / "_lessons"
+#: The modules the `lessons` extra provides (the kernel is ipykernel's).
+NEEDED = ("matplotlib", "nbformat", "nbclient", "nbconvert", "ipykernel")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def default_lessons_dir() -> Path:
-    """`./lessons` when run from a checkout's root, else the checkout this package was installed from."""
-    here = Path.cwd() / "lessons"
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parents[2] / "lessons"
+    """`./lessons` in a checkout's root, else the checkout of an editable install, else the packaged copy."""
+    for candidate in (Path.cwd() / "lessons", Path(__file__).resolve().parents[2] / "lessons"):
+        if any(candidate.glob("*.ipynb")):
+            return candidate
+    return PACKAGED_LESSONS
+
+
+def default_output_dir(directory: Path) -> Path:
+    """`<dir>/html` next to a checkout's lessons; `./lessons-html` for the packaged (read-only) ones."""
+    if directory.resolve() == PACKAGED_LESSONS:
+        return Path.cwd() / "lessons-html"
+    return directory / "html"
+
+
+def copy_lessons(directory: Path, destination: Path) -> list[Path]:
+    """Clean copies (no outputs) of every lesson notebook and its companions into `destination`."""
+    import nbformat
+
+    written = []
+    for source in sorted(directory.rglob("*")):
+        rel = source.relative_to(directory)
+        if source.is_dir() or rel.parts[0] in ("html", ".ipynb_checkpoints", "__pycache__"):
+            continue
+        if source.suffix not in (".ipynb", ".md"):
+            continue
+        target = destination / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.suffix == ".ipynb":
+            notebook = nbformat.read(source, as_version=4)
+            for cell in notebook.cells:
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
+            nbformat.write(notebook, target)
+        else:
+            shutil.copyfile(source, target)
+        written.append(target)
+    return written
+
+
+def error_summary(error: BaseException) -> str:
+    """The last line of an error, without the terminal colour codes a kernel traceback carries."""
+    text = _ANSI.sub("", str(error)).strip()
+    return f"{type(error).__name__}: {text.splitlines()[-1] if text else ''}"
 
 
 def find_lessons(directory: Path, only: list[str] | None = None) -> list[Path]:
@@ -68,10 +116,22 @@ def write_html(notebook, destination: Path) -> Path:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dir", type=Path, default=None, help="folder of the lesson notebooks (default: ./lessons)")
     parser.add_argument(
-        "--output", type=Path, default=None, help="where to write the HTML copies (default: <dir>/html)"
+        "--dir",
+        type=Path,
+        default=None,
+        help="folder of the lesson notebooks (default: ./lessons, else the packaged ones)",
     )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="where to write the HTML copies (default: <dir>/html, or ./lessons-html for the packaged lessons)",
+    )
+    parser.add_argument(
+        "--copy", type=Path, default=None, metavar="DIR", help="write clean copies of the notebooks into DIR and stop"
+    )
+    parser.add_argument("--keep-going", action="store_true", help="run the remaining lessons after one fails")
     parser.add_argument(
         "--only",
         nargs="*",
@@ -82,35 +142,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:  # the notebook stack is the `lessons` extra, imported only when this command runs
-        import matplotlib  # noqa: F401
-        import nbclient
-        import nbconvert
-        import nbformat
-    except ModuleNotFoundError as error:
-        print(f"lessons: needs {error.name!r}; install the lessons extra: pip install -e '.[lessons]'", file=sys.stderr)
-        return 2
     directory = args.dir or default_lessons_dir()
     notebooks = find_lessons(directory, args.only)
     if not notebooks:
         print(f"lessons: no notebooks found in {directory}", file=sys.stderr)
         return 2
-    output = args.output or directory / "html"
-    failures = 0
+    # the notebook stack is the `lessons` extra, imported only when this command runs
+    missing = [name for name in NEEDED if importlib.util.find_spec(name) is None]
+    if missing:
+        print(
+            f"lessons: needs {', '.join(missing)}; install the lessons extra: pip install 'minigrad[lessons]'"
+            " (from a checkout: pip install -e '.[lessons]')",
+            file=sys.stderr,
+        )
+        return 2
+    if args.copy is not None:
+        copies = copy_lessons(directory, args.copy)
+        print(f"wrote {len(copies)} files into {args.copy.resolve()}")
+        print(f"open them with:  jupyter lab {args.copy}   (or: jupyter notebook {args.copy})")
+        return 0
+    output = args.output or default_output_dir(directory)
+    failures, written = 0, 0
     for path in notebooks:
         start = time.perf_counter()
         try:
             notebook = execute_notebook(path)
-        except Exception as error:  # report every failing lesson, then fail the run
+        except Exception as error:  # report the failing lesson; stop unless asked to keep going
             failures += 1
-            print(
-                f"FAILED  {path.name}: {type(error).__name__}: {str(error).strip().splitlines()[-1] if str(error).strip() else ''}",
-                file=sys.stderr,
-            )
+            print(f"FAILED  {path.name}: {error_summary(error)}", file=sys.stderr)
+            if not args.keep_going:
+                break
             continue
         html = write_html(notebook, output / (path.stem + ".html"))
+        written += 1
         print(f"ok      {path.name} ({time.perf_counter() - start:.1f} s) -> {html}")
-    print(
-        f"{len(notebooks) - failures} of {len(notebooks)} lessons ran; HTML copies with their plots are in {output.resolve()}"
-    )
+    print(f"{written} of {len(notebooks)} lessons ran", end="")
+    print(f"; HTML copies with their plots are in {output.resolve()}" if written else "; no HTML written")
     return 1 if failures else 0

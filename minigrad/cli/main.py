@@ -28,6 +28,12 @@ class UsageParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def _version() -> str:
+    from .. import __version__  # the package's top, read only when asked
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one sub-parser per command."""
     parser = UsageParser(
@@ -35,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="minigrad: autograd from scratch on NumPy. Commands check derivations and run the lessons.",
         epilog="Run `python -m minigrad COMMAND --help` for a command's options.",
     )
+    parser.add_argument("--version", action="version", version=f"minigrad {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands", parser_class=UsageParser)
     check_parser = commands.add_parser(
         "check",
@@ -46,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     lessons_parser = commands.add_parser(
         "lessons",
         help="execute every lesson notebook headless and write an HTML copy of each (says where)",
-        description="Execute every lesson notebook headless and write an HTML copy of each, with its plots.",
+        description="Execute every lesson notebook headless and write an HTML copy of each, with its plots; "
+        "or (--copy DIR) write clean copies to open in Jupyter.",
     )
     lessons.add_arguments(lessons_parser)
     exercises_parser = commands.add_parser(
