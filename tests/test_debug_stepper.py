@@ -72,6 +72,23 @@ def test_without_scripts_the_first_step_is_shown(tmp_path):
     assert first.startswith("add_") and name == "add"
 
 
+def test_counter_reads_naturally_and_boxes_of_a_layer_never_touch():
+    loss, _ = graph()
+    text = stepper(loss).html()
+    n = len(expected_steps())
+    assert f'step <b class="mg-k">1</b> of {n}</span>' in text  # counted from 1, not "0 of 0-8"
+    assert f"step {n} of {n}: " in text and "step 0" not in text
+    boxes = {
+        name: (float(x), float(y), float(w))
+        for name, x, y, w in re.findall(r'data-name="([^"]+)"><rect x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)"', text)
+    }
+    (xx, xy, xw), (wx, wy, ww) = boxes["x"], boxes["w"]
+    assert xy == wy and max(wx - (xx + xw), xx - (wx + ww)) >= 10  # the two leaves: a visible gap
+    for a, (ax, ay, aw) in boxes.items():
+        for b, (bx, by, bw) in boxes.items():
+            assert a == b or ay != by or bx >= ax + aw + 10 or ax >= bx + bw + 10, (a, b)
+
+
 def test_bad_input_is_a_clear_error():
     with pytest.raises(TypeError, match="stepper: expected a Tensor"):
         stepper(np.ones(3))
@@ -173,7 +190,7 @@ def check_follows(snaps: list[dict], expected: list[tuple[str, str]]) -> None:
         name, op = expected[s["step"]]
         assert s["nodes"] == [name]  # exactly one node highlighted: this step's
         assert s["shown"] == [[name, op]]  # exactly one panel shown: this step's op
-        assert s["counter"] == str(s["step"])
+        assert s["counter"] == str(s["step"] + 1)  # the counter counts from 1
     assert snaps[0]["flows"] == 2  # the final add sends its gradient along two edges
 
 

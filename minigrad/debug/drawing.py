@@ -99,13 +99,14 @@ def graph_picture(t: Tensor, max_nodes: int = 120) -> GraphPicture:
 
 
 def layered_layout(
-    edges: list[tuple[int, int]], n: int, widths: list[float]
+    edges: list[tuple[int, int]], n: int, widths: list[float], waypoint: float = _WAYPOINT_IN
 ) -> tuple[list[int], dict[tuple[int, int], list[tuple[float, float]]], list[float]]:
     """Lay out a DAG of `n` nodes (0..n-1 a topological order) given `(parent, child)` edges.
 
     Returns each node's layer, each edge's waypoints `(x, layer)` (empty for an edge between
     adjacent layers), and each node's x, with at least `(widths[a] + widths[b]) / 2` between
-    neighbours in a layer. Steps 1-4 of the module docstring.
+    neighbours in a layer (`widths` include the gap wanted between boxes; `waypoint` is the room
+    an edge passing through a layer takes, in the same unit). Steps 1-4 of the module docstring.
     """
     parents: list[list[int]] = [[] for _ in range(n)]
     children: list[list[int]] = [[] for _ in range(n)]
@@ -135,7 +136,7 @@ def layered_layout(
         for lay in range(layer[p] + 1, layer[c]):
             v = len(v_layer)
             v_layer.append(lay)
-            v_width.append(_WAYPOINT_IN)
+            v_width.append(waypoint)
             up.append([(previous, weight)])
             down.append([])
             down[previous].append((v, weight))

@@ -35,6 +35,8 @@ from .tracing import CONST, LEAF, node_op, summarize
 
 _CHAR_PX = 7.3  # a 12px monospace character
 _PAD_PX = 16.0
+_GAP_PX = 14.0  # between two boxes of a layer: neighbours never touch
+_WAYPOINT_PX = 16.0  # the room an edge passing through a layer takes
 _LAYER_PX = 64.0
 _BOX_H = 34.0
 _SMALL = 12  # arrays with at most this many elements are shown in full
@@ -118,7 +120,7 @@ class Stepper:
             f'<button type="button" data-go="prev" title="previous (&#x2190;)">&#x25C0; previous</button>'
             f'<button type="button" data-go="next" title="next (&#x2192;)">next &#x25B6;</button>'
             f'<button type="button" data-go="last" title="last (End)">last &#xBB;</button>'
-            f'<span class="mg-pos">step <b class="mg-k">0</b> of 0&#x2013;{n - 1}</span>'
+            f'<span class="mg-pos">{_counter(1 if n else 0, n)}</span>'
             f'<span class="mg-hint">click here, then use the arrow keys</span></div>'
             f'<div class="mg-body"><div class="mg-graph">{svg}</div><div class="mg-panels">{panels}</div></div>'
             f"<script>{_JS.replace('UID', uid).replace('PLAN', json.dumps(plan))}</script>"
@@ -158,7 +160,7 @@ class Stepper:
         return (
             f'<div class="mg-step" data-step="{k}" data-op="{html.escape(step.op)}" '
             f'data-name="{html.escape(step.name)}"{hidden}>'
-            f'<div class="mg-title">step {k}: <b>{html.escape(step.name)}</b> ({what})</div>'
+            f'<div class="mg-title">step {k + 1} of {len(self._panels)}: <b>{html.escape(step.name)}</b> ({what})</div>'
             f"<table><tr><th>gradient</th><th>shape</th><th>summary</th><th>values</th></tr>{rows}</table>"
             f'<div class="mg-leaves">leaves with .grad so far:<ul>{leaf_rows}</ul></div></div>'
         )
@@ -167,7 +169,8 @@ class Stepper:
         pic = self._picture
         labels = [(pic.names[id(n)], f"{node_op(n)} {shape_str(n.shape)}") for n in pic.nodes]
         widths = [max(len(a), len(b)) * _CHAR_PX + _PAD_PX for a, b in labels]
-        layer, waypoints, xs = layered_layout(list(dict.fromkeys(pic.edges)), len(pic.nodes), widths)
+        room = [w + _GAP_PX for w in widths]
+        layer, waypoints, xs = layered_layout(list(dict.fromkeys(pic.edges)), len(pic.nodes), room, _WAYPOINT_PX)
         gap = 12.0
         left = min((x - w / 2 for x, w in zip(xs, widths)), default=0.0) - gap
         right = max((x + w / 2 for x, w in zip(xs, widths)), default=0.0) + gap
@@ -182,9 +185,9 @@ class Stepper:
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{right - left:.0f}" height="{height:.0f}" '
             f'viewBox="{left:.1f} 0 {right - left:.1f} {height:.1f}" font-family="monospace" font-size="12">',
-            f'<defs><marker id="{uid}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-            'markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/>'
-            "</marker></defs>",
+            f'<defs><marker id="{uid}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
+            'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'  # one size for every edge
+            '<path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker></defs>',
         ]
         if pic.note:
             parts.append(f'<text x="{left + gap:.1f}" y="14" class="mg-note">{html.escape(pic.note)}</text>')
@@ -217,6 +220,11 @@ class Stepper:
             )
         parts.append("</svg>")
         return "".join(parts)
+
+
+def _counter(k: int, n: int) -> str:
+    """Where the view is, counted from 1 as a reader counts: "step 1 of 6"."""
+    return f'step <b class="mg-k">{k}</b> of {n}' if n else "no steps"
 
 
 def stepper(t: Tensor, grad: Any = None, retain_graph: bool = False, *, max_nodes: int = 120) -> Stepper:
@@ -280,7 +288,7 @@ _JS = """
     var panel = root.querySelector('.mg-step[data-step="' + k + '"]');
     root.setAttribute("data-step", String(k));
     root.setAttribute("data-node", panel ? panel.getAttribute("data-name") : "");
-    root.querySelector(".mg-k").textContent = String(k);
+    root.querySelector(".mg-k").textContent = String(k + 1);  // counted from 1
   }
   var moves = {first: function () { return 0; }, prev: function () { return k - 1; },
                next: function () { return k + 1; }, last: function () { return plan.length - 1; }};
