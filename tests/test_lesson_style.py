@@ -1,0 +1,74 @@
+"""Lessons and exercise notebooks read the same way: one title pattern, numbered like their file,
+one line saying what each answers, and no reaching outside the package or the notebook's folder.
+Static checks on the JSON: nothing here executes a notebook (test_lessons does that)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+LESSONS = Path(__file__).resolve().parents[1] / "lessons"
+LESSON_NOTEBOOKS = sorted(LESSONS.glob("*.ipynb"))
+EXERCISE_NOTEBOOKS = sorted((LESSONS / "exercises").glob("*.ipynb"))
+ALL = LESSON_NOTEBOOKS + EXERCISE_NOTEBOOKS
+IDS = [str(p.relative_to(LESSONS)) for p in ALL]
+ANSWER = "**What it answers:**"
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _number(path: Path) -> int:
+    found = re.match(r"(\d+)_", path.name)
+    assert found, f"{path.name}: a notebook's file name starts with its number, e.g. 04_..."
+    return int(found.group(1))
+
+
+@pytest.mark.parametrize("path", ALL, ids=IDS)
+def test_title_follows_the_pattern_and_the_file_number(path: Path) -> None:
+    first = _cells(path)[0]
+    assert first["cell_type"] == "markdown", f"{path.name}: the first cell is the title, in markdown"
+    title = _source(first).splitlines()[0]
+    kind = "Lesson" if path.parent == LESSONS else "Exercises"
+    # an em dash (U+2014) between number and title; the number without a leading zero
+    found = re.fullmatch(rf"# {kind} ([1-9]\d*) \u2014 (\S.*\S)", title)
+    assert found, f"{path.name}: first line {title!r} is not '# {kind} N \u2014 Title'"
+    assert int(found.group(1)) == _number(path), f"{path.name}: titled {found.group(1)}, file says {_number(path)}"
+
+
+@pytest.mark.parametrize("path", ALL, ids=IDS)
+def test_first_cell_says_in_one_sentence_what_it_answers(path: Path) -> None:
+    lines = _source(_cells(path)[0]).splitlines()
+    answers = [line for line in lines if line.startswith(ANSWER)]
+    assert len(answers) == 1, f"{path.name}: {len(answers)} lines start with {ANSWER!r}; want exactly one"
+    sentence = answers[0][len(ANSWER) :].strip()
+    assert len(sentence.split()) >= 5 and sentence[-1] in ".?", f"{path.name}: {sentence!r} is not a sentence"
+    if path.parent == LESSONS and "seed" in _source(_cells(path)[0]).lower():
+        # a lesson built on a seed question names it where it says what it answers
+        assert re.search(r"seeds? \d{3}", sentence), f"{path.name}: name the seed question: {sentence!r}"
+
+
+def test_lessons_are_numbered_one_to_n_without_gaps() -> None:
+    for group in (LESSON_NOTEBOOKS, EXERCISE_NOTEBOOKS):
+        numbers = [_number(p) for p in group]
+        assert numbers == list(range(1, len(group) + 1)), [p.name for p in group]
+
+
+@pytest.mark.parametrize("path", ALL, ids=IDS)
+def test_code_reaches_nothing_outside_the_package_or_its_folder(path: Path) -> None:
+    # a copied notebook (lessons --copy, a Colab upload, a wheel install) must still run
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] != "code":
+            continue
+        src = _source(cell)
+        assert "sys.path" not in src, f"{path.name}: cell {i} changes sys.path"
+        assert not re.search(r"""["'](\.\./|\.\.\\|/work/|/tmp/)""", src), f"{path.name}: cell {i} reads outside"
