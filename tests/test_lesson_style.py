@@ -72,3 +72,16 @@ def test_code_reaches_nothing_outside_the_package_or_its_folder(path: Path) -> N
         src = _source(cell)
         assert "sys.path" not in src, f"{path.name}: cell {i} changes sys.path"
         assert not re.search(r"""["'](\.\./|\.\.\\|/work/|/tmp/)""", src), f"{path.name}: cell {i} reads outside"
+
+
+@pytest.mark.parametrize("path", ALL, ids=IDS)
+def test_code_lines_fit_in_100_columns(path: Path) -> None:
+    # a notebook is read in a browser next to its output: no horizontal scrolling
+    long = [
+        f"cell {i} line {j + 1} ({len(line)} chars): {line[:60]}..."
+        for i, cell in enumerate(_cells(path))
+        if cell["cell_type"] == "code"
+        for j, line in enumerate(_source(cell).splitlines())
+        if len(line) > 100
+    ]
+    assert not long, f"{path.name}: code lines over 100 characters:\n" + "\n".join(long)
