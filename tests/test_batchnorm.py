@@ -11,8 +11,9 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from strategies import seeds
 
 import minigrad as mg
 from minigrad import nn
@@ -265,10 +266,7 @@ def test_float32_layer_stays_float32_everywhere():
 layouts = st.sampled_from([((5, 3), -1), ((4, 2, 2, 3), -1), ((3, 3, 2, 2), 1), ((2, 3), -1)])
 
 
-@settings(max_examples=30, deadline=None)
-@given(
-    layout=layouts, seed=st.integers(0, 10_000), training=st.booleans(), convention=st.sampled_from(["keras", "torch"])
-)
+@given(layout=layouts, seed=seeds, training=st.booleans(), convention=st.sampled_from(["keras", "torch"]))
 def test_gradcheck_in_both_modes(layout, seed, training, convention):
     shape, axis = layout
     rng = np.random.default_rng(seed)
@@ -286,8 +284,7 @@ def test_gradcheck_in_both_modes(layout, seed, training, convention):
         assert np.array_equal(value, before[name]), f"gradcheck leaked into {name}"
 
 
-@settings(max_examples=30, deadline=None)
-@given(layout=layouts, seed=st.integers(0, 10_000), eps=st.sampled_from([1e-7, 1e-5, 1e-3]))
+@given(layout=layouts, seed=seeds, eps=st.sampled_from([1e-7, 1e-5, 1e-3]))
 def test_fused_layer_equals_the_same_layer_composed_from_primitive_ops(layout, seed, eps):
     shape, axis = layout
     rng = np.random.default_rng(seed)

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import array_shapes
+from strategies import seeds, shapes, shapes_and_axes
 
 import minigrad as mg
 from minigrad import nn, ops
 from minigrad.nn import functional as F
 
-SETTINGS = settings(max_examples=25, deadline=None)
-seeds = st.integers(0, 2**32 - 1)
-shapes = array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+small = shapes(min_dims=1, max_side=4)
 
 
 def assert_gradcheck(fn, inputs) -> None:
@@ -24,15 +22,8 @@ def assert_gradcheck(fn, inputs) -> None:
     assert report.passed, str(report)
 
 
-@st.composite
-def shape_and_axis(draw):
-    shape = draw(shapes)
-    return shape, draw(st.integers(-len(shape), len(shape) - 1))
-
-
 # ------------------------------------------------------------------------- element-wise
-@SETTINGS
-@given(shape=shapes, seed=seeds)
+@given(shape=small, seed=seeds)
 def test_tanh_and_sigmoid_forward_and_gradient(shape, seed):
     x = np.random.default_rng(seed).normal(0, 3, size=shape)
     np.testing.assert_allclose(mg.tensor(x).tanh().data, np.tanh(x), rtol=1e-15)
@@ -76,8 +67,7 @@ def test_modules_tanh_and_sigmoid(rng):
 
 
 # ------------------------------------------------------------------------------ softmax
-@SETTINGS
-@given(sa=shape_and_axis(), seed=seeds)
+@given(sa=shapes_and_axes(), seed=seeds)
 def test_softmax_and_log_softmax_forward_and_gradient(sa, seed):
     shape, axis = sa
     x = np.random.default_rng(seed).normal(0, 2, size=shape)
@@ -134,7 +124,6 @@ def logits_and_labels(draw):
     return rng.normal(0, 2, size=(n, c)), rng.integers(0, c, size=n)
 
 
-@SETTINGS
 @given(case=logits_and_labels())
 def test_cross_entropy_forward_and_gradient(case):
     z, t = case
@@ -250,8 +239,7 @@ def test_dropout_ignores_trainable_as_pytorch_and_keras_do():
     assert (layer(mg.tensor(np.ones((10, 10)))).data == 0).any()
 
 
-@SETTINGS
-@given(shape=shapes, seed=seeds)
+@given(shape=small, seed=seeds)
 def test_dropout_op_gradient_with_a_fixed_mask(shape, seed):
     rng = np.random.default_rng(seed)
     mask = (rng.random(shape) >= 0.4) / 0.6
@@ -266,14 +254,13 @@ def test_dropout_keeps_float32():
 # ---------------------------------------------------------------------------- LayerNorm
 @st.composite
 def layer_norm_case(draw):
-    shape = draw(array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    shape = draw(small)
     shape = (*shape[:-1], draw(st.integers(2, 5)))
     rng = np.random.default_rng(draw(seeds))
     d = shape[-1]
     return rng.normal(1, 2, size=shape), rng.uniform(0.5, 1.5, size=d), rng.normal(0, 1, size=d)
 
 
-@SETTINGS
 @given(case=layer_norm_case())
 def test_layer_norm_forward_and_gradient_against_the_composed_layer(case):
     x, gamma, beta = case

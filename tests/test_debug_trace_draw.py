@@ -14,7 +14,7 @@ matplotlib.use("Agg")  # headless: before pyplot is imported anywhere
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -297,7 +297,6 @@ def dags(draw_):
     return n, sorted(edges), widths
 
 
-@settings(max_examples=40, deadline=None)
 @given(dags())
 def test_layout_layers_edges_downwards_with_room_for_every_box(dag):
     n, edges, widths = dag

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
@@ -122,7 +122,6 @@ def test_both_batchnorm_layouts_round_trip(axis, shape):
         source.train()
 
 
-@settings(max_examples=25, deadline=None)
 @given(n_in=st.integers(1, 5), n_out=st.integers(1, 5), bias=st.booleans(), f32=st.booleans())
 def test_dense_round_trips_for_any_shape(n_in, n_out, bias, f32):
     dtype = np.float32 if f32 else np.float64

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import minigrad as mg
@@ -106,7 +106,6 @@ def test_dense_rejects_wrong_input_width():
         nn.Dense(5, 7)(np.ones((4, 3)))
 
 
-@settings(max_examples=30, deadline=None)
 @given(batch=st.integers(1, 5), n_in=st.integers(1, 4), n_out=st.integers(1, 4), bias=st.booleans(), lead=st.booleans())
 def test_dense_gradcheck(batch, n_in, n_out, bias, lead):
     mg.manual_seed(batch * 100 + n_in * 10 + n_out)

@@ -11,14 +11,12 @@ import operator
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import array_shapes, basic_indices, mutually_broadcastable_shapes
+from hypothesis.extra.numpy import basic_indices
+from strategies import axes, broadcastable_pairs, seeds, shapes
 
 import minigrad as mg
-
-SETTINGS = settings(max_examples=30, deadline=None)
-seeds = st.integers(0, 2**32 - 1)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -66,12 +64,9 @@ BINARY_OPS = {
 # Which side is a tensor (t), a NumPy array (a) or a Python number (n).
 OPERAND_KINDS = [("t", "t"), ("t", "a"), ("a", "t"), ("t", "n"), ("n", "t")]
 
-broadcast_pairs = mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=3)
-
 
 @pytest.mark.parametrize("name", sorted(BINARY_OPS))
-@SETTINGS
-@given(shapes=broadcast_pairs, kinds=st.sampled_from(OPERAND_KINDS), seed=seeds)
+@given(shapes=broadcastable_pairs(), kinds=st.sampled_from(OPERAND_KINDS), seed=seeds)
 def test_binary_op_forward_and_gradient(name, shapes, kinds, seed):
     op = BINARY_OPS[name]
     rng = np.random.default_rng(seed)
@@ -164,9 +159,8 @@ def test_reflected_operators_closed_form(rng):
 
 # ------------------------------------------------------------------------------- pow
 # (neg is with the unary functions below)
-@SETTINGS
 @given(
-    shape=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3),
+    shape=shapes(),
     exponent=st.sampled_from([0, 1, 2, 3, -1, -2, 0.5, 1.5, -0.5, 2.5]),
     seed=seeds,
 )
@@ -202,14 +196,13 @@ def matmul_operands(draw):
     """Shapes for a @ b: matrices, 1-D operands, and batch axes broadcasting either way."""
     n, k, m = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
     a_vec, b_vec = draw(st.booleans()), draw(st.booleans())
-    batch = draw(mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, min_side=1, max_side=3))
+    batch = draw(broadcastable_pairs(max_dims=2))
     batch_a, batch_b = batch.input_shapes
     a_shape = (k,) if a_vec else batch_a + (n, k)
     b_shape = (k,) if b_vec else batch_b + (k, m)
     return a_shape, b_shape
 
 
-@SETTINGS
 @given(shapes=matmul_operands(), seed=seeds, kind=st.sampled_from([("t", "t"), ("t", "a"), ("a", "t")]))
 def test_matmul_forward_and_gradient(shapes, seed, kind):
     rng = np.random.default_rng(seed)
@@ -270,16 +263,16 @@ def test_matmul_of_two_vectors_gradient(rng):
 @st.composite
 def reduction_cases(draw):
     """(shape, axis, keepdims) with axis None, an int (possibly negative) or a tuple of ints."""
-    shape = draw(array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4))
+    shape = draw(shapes(max_side=4))
     ndim = len(shape)
     kind = draw(st.sampled_from(["none", "int", "tuple"]))
     if kind == "none" or ndim == 0:
         axis = None if kind != "tuple" else ()
     elif kind == "int":
-        axis = draw(st.integers(-ndim, ndim - 1))
+        axis = draw(axes(ndim))
     else:
-        axes = draw(st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim))
-        axis = tuple(a - ndim if draw(st.booleans()) else a for a in axes)
+        chosen = draw(st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim))
+        axis = tuple(a - ndim if draw(st.booleans()) else a for a in chosen)
     return shape, axis, draw(st.booleans())
 
 
@@ -291,7 +284,6 @@ def reduced_count(shape, axis) -> int:
 
 
 @pytest.mark.parametrize("name", ["sum", "mean"])
-@SETTINGS
 @given(case=reduction_cases(), seed=seeds)
 def test_sum_and_mean_forward_and_gradient(name, case, seed):
     shape, axis, keepdims = case
@@ -301,7 +293,6 @@ def test_sum_and_mean_forward_and_gradient(name, case, seed):
     assert_gradients_match(lambda x: getattr(x, name)(axis=axis, keepdims=keepdims), [a])
 
 
-@SETTINGS
 @given(case=reduction_cases(), ddof=st.integers(0, 2), seed=seeds)
 def test_var_forward_and_gradient(case, ddof, seed):
     shape, axis, keepdims = case
@@ -363,8 +354,7 @@ UNARY = {
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
-@SETTINGS
-@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3), seed=seeds)
+@given(shape=shapes(), seed=seeds)
 def test_unary_forward_and_gradient(name, shape, seed):
     call, forward, _, make = UNARY[name]
     a = make(np.random.default_rng(seed), shape)
@@ -392,7 +382,7 @@ def test_relu_gradient_at_the_kink_is_zero():
 @st.composite
 def reshape_cases(draw):
     """A shape and a new shape with the same number of elements, maybe with one -1."""
-    shape = draw(array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4))
+    shape = draw(shapes(max_side=4))
     size = int(np.prod(shape, dtype=int))
     kind = draw(st.sampled_from(["flat", "permuted", "with ones", "column"]))
     if kind == "flat":
@@ -410,7 +400,6 @@ def reshape_cases(draw):
     return shape, new
 
 
-@SETTINGS
 @given(case=reshape_cases(), varargs=st.booleans(), seed=seeds)
 def test_reshape_forward_and_gradient(case, varargs, seed):
     shape, new = case
@@ -422,14 +411,13 @@ def test_reshape_forward_and_gradient(case, varargs, seed):
 
 @st.composite
 def transpose_cases(draw):
-    shape = draw(array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=3))
+    shape = draw(shapes(min_dims=1, max_dims=4))
     perm = tuple(draw(st.permutations(range(len(shape)))))
     # Negative axes are allowed too.
     perm = tuple(p - len(shape) if draw(st.booleans()) else p for p in perm)
     return shape, perm
 
 
-@SETTINGS
 @given(case=transpose_cases(), style=st.sampled_from(["varargs", "tuple"]), seed=seeds)
 def test_transpose_forward_and_gradient(case, style, seed):
     shape, perm = case
@@ -439,8 +427,7 @@ def test_transpose_forward_and_gradient(case, style, seed):
     assert_gradients_match(call, [a])
 
 
-@SETTINGS
-@given(shape=array_shapes(min_dims=0, max_dims=4, min_side=1, max_side=3), seed=seeds)
+@given(shape=shapes(max_dims=4), seed=seeds)
 def test_T_and_transpose_without_axes_reverse_the_axes(shape, seed):
     a = np.random.default_rng(seed).standard_normal(shape)
     np.testing.assert_array_equal(mg.tensor(a).T.data, a.T)
@@ -461,12 +448,11 @@ def test_transpose_gradient_closed_form(rng):
 # ------------------------------------------------------------------------------ getitem
 @st.composite
 def basic_index_cases(draw):
-    shape = draw(array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4))
+    shape = draw(shapes(max_side=4))
     index = draw(basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
     return shape, index
 
 
-@SETTINGS
 @given(case=basic_index_cases(), seed=seeds)
 def test_getitem_basic_indices_forward_and_gradient(case, seed):
     shape, index = case

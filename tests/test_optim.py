@@ -7,9 +7,9 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+from strategies import float64_arrays
 
 import minigrad as mg
 
@@ -123,9 +123,8 @@ class TestSGD:
         run(mg.optim.SGD([p], lr=0.1), p, [[0.5, 1.0, -4.0]])
         np.testing.assert_allclose(p.data, [0.95, -2.1, 0.9], rtol=0, atol=1e-15)
 
-    @settings(max_examples=30, deadline=None)
     @given(
-        data=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4), elements=st.floats(-10, 10)),
+        data=float64_arrays(-10, 10),
         lr=st.floats(0, 1),
     )
     def test_plain_step_any_shape(self, data, lr):
@@ -246,13 +245,8 @@ class TestAdam:
         np.testing.assert_allclose(results["paper"], results["tf"], rtol=1e-6)
         assert not np.array_equal(results["paper"], results["tf"])
 
-    @settings(max_examples=30, deadline=None)
     @given(
-        g=hnp.arrays(
-            np.float64,
-            hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
-            elements=st.floats(-1e3, 1e3, allow_subnormal=False),
-        ),
+        g=float64_arrays(-1e3, 1e3),
         lr=st.floats(1e-4, 1.0),
     )
     def test_first_step_is_at_most_lr(self, g, lr):
