@@ -4,6 +4,7 @@ Static checks on the JSON: nothing here executes a notebook (test_lessons does t
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -85,3 +86,31 @@ def test_code_lines_fit_in_100_columns(path: Path) -> None:
         if len(line) > 100
     ]
     assert not long, f"{path.name}: code lines over 100 characters:\n" + "\n".join(long)
+
+
+@pytest.mark.parametrize("path", ALL, ids=IDS)
+def test_every_cell_has_a_unique_id(path: Path) -> None:
+    ids = [cell.get("id") for cell in _cells(path)]
+    assert None not in ids and len(set(ids)) == len(ids), f"{path.name}: cell ids {ids}"
+
+
+def _hidden(cell: dict) -> bool:
+    return bool(cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"))
+
+
+@pytest.mark.parametrize("path", ALL, ids=IDS)
+def test_collapsed_cells_only_define_check_helpers_that_are_used(path: Path) -> None:
+    # a collapsed cell hides code from the student: only a named check, called where it teaches
+    cells = _cells(path)
+    for i, cell in enumerate(cells):
+        if not _hidden(cell):
+            continue
+        assert cell["cell_type"] == "code", f"{path.name}: cell {i} is collapsed but not code"
+        tree = ast.parse(_source(cell))
+        names = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
+        assert names and len(names) == len(tree.body), f"{path.name}: cell {i} does more than define"
+        later = "\n".join(_source(c) for c in cells[i + 1 :] if c["cell_type"] == "code" and not _hidden(c))
+        for name in names:
+            assert name.startswith("check_"), f"{path.name}: cell {i}: {name} is not named check_..."
+            assert re.search(rf"\b{name}\(", later), f"{path.name}: {name} is never called after cell {i}"
+            assert "hide-input" in cell["metadata"].get("tags", []), f"{path.name}: cell {i} lacks hide-input"
