@@ -114,3 +114,12 @@ def test_collapsed_cells_only_define_check_helpers_that_are_used(path: Path) -> 
             assert name.startswith("check_"), f"{path.name}: cell {i}: {name} is not named check_..."
             assert re.search(rf"\b{name}\(", later), f"{path.name}: {name} is never called after cell {i}"
             assert "hide-input" in cell["metadata"].get("tags", []), f"{path.name}: cell {i} lacks hide-input"
+
+
+@pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=[p.stem for p in LESSON_NOTEBOOKS])
+def test_lesson_is_seeded(path: Path) -> None:
+    # every run prints the same numbers: the text around them can quote them
+    code = "\n".join(_source(c) for c in _cells(path) if c["cell_type"] == "code")
+    assert "manual_seed(" in code, f"{path.name}: never calls mg.manual_seed"
+    unseeded = re.findall(r"default_rng\(\s*\)|np\.random\.seed\(\s*\)|SeedSequence\(\s*\)", code)
+    assert not unseeded, f"{path.name}: unseeded random generators {unseeded}"
