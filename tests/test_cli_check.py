@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import run_minigrad
 
 import minigrad.cli
 from minigrad.cli.main import main
@@ -155,19 +155,15 @@ def test_lessons_without_the_notebook_stack_is_a_clear_message(
     assert "install the lessons extra" in capsys.readouterr().err
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "minigrad", *args], capture_output=True, text=True, timeout=120)
-
-
 def test_subprocess_help_and_check_both_modes(student: Path) -> None:
-    result = _run("--help")
+    result = run_minigrad("--help")
     assert result.returncode == 0 and "check" in result.stdout and "lessons" in result.stdout
-    result = _run("check", "batchnorm", "--mode", "eval", "--eps", "1e-3")
+    result = run_minigrad("check", "batchnorm", "--mode", "eval", "--eps", "1e-3")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("BatchNorm, inference mode") and "PASSED" in result.stdout.splitlines()[0]
-    result = _run("check", "batchnorm", "--mode", "train")
+    result = run_minigrad("check", "batchnorm", "--mode", "train")
     assert result.returncode == 0 and "ivar = 1 / sqrtvar" in result.stdout
-    result = _run("check", "batchnorm", "--override", f"ivar={student}:ivar_backward_wrong")
+    result = run_minigrad("check", "batchnorm", "--override", f"ivar={student}:ivar_backward_wrong")
     assert result.returncode == 1 and "first wrong: stage 'ivar'" in result.stdout
 
 

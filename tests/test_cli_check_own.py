@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import MINIGRAD
 
 from minigrad.cli.main import main
 from minigrad.derivations import batchnorm as bn
@@ -199,7 +199,7 @@ def test_a_closed_pipe_ends_quietly() -> None:
     os.close(read_end)
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "minigrad", "check", "seed004"],
+            [*MINIGRAD, "check", "seed004"],
             stdout=write_end,
             stderr=subprocess.PIPE,
             text=True,

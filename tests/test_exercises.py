@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_minigrad
 
 import minigrad as mg
 from minigrad.exercises import ExerciseFailed, check_gradients, check_op, exercise_notebooks, student_version
@@ -29,7 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
 NOTEBOOKS = exercise_notebooks(LESSONS)
 IDS = [str(p.relative_to(LESSONS)) for p in NOTEBOOKS]
-RUN_ENV = {"PYTHONPATH": str(ROOT)}
 
 
 def test_there_are_exercises_beyond_batchnorm() -> None:
@@ -183,13 +182,8 @@ def test_instructor_notebooks_all_pass() -> None:
     assert len(results) >= 7 and all(r.status == PASSED for r in results), results
 
 
-def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    import os
-
-    env = {**os.environ, **RUN_ENV}
-    return subprocess.run(
-        [sys.executable, "-m", "minigrad", *args], capture_output=True, text=True, timeout=600, cwd=cwd, env=env
-    )
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_minigrad(*args, timeout=600, cwd=ROOT)
 
 
 @pytest.mark.lessons

@@ -15,13 +15,21 @@ ATOL, RTOL = 1e-5, 1e-3  # gradcheck's documented defaults
 
 
 # ------------------------------------------------------- deliberately wrong operations
-class WrongCube(mg.Function):
-    """y = x**3, but backward claims dy/dx = 2x (the derivative of x**2): a classic slip."""
+class Cube(mg.Function):
+    """y = x**3;  dy/dx = 3 x**2."""
 
     @staticmethod
     def forward(ctx, x):
         ctx.x = x
         return x**3
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 3 * ctx.x**2
+
+
+class WrongCube(Cube):
+    """y = x**3, but backward claims dy/dx = 2x (the derivative of x**2): a classic slip."""
 
     @staticmethod
     def backward(ctx, grad):
@@ -110,18 +118,6 @@ def test_gradcheck_passes_correct_functions(fn, shapes, rng):
 
 
 def test_gradcheck_passes_a_correct_custom_function(rng):
-    class Cube(mg.Function):
-        """y = x**3;  dy/dx = 3 x**2."""
-
-        @staticmethod
-        def forward(ctx, x):
-            ctx.x = x
-            return x**3
-
-        @staticmethod
-        def backward(ctx, grad):
-            return grad * 3 * ctx.x**2
-
     assert mg.gradcheck(lambda x: mg.apply(Cube, x), [rng.standard_normal((2, 3))])
 
 

@@ -30,6 +30,16 @@ BIG_LABELS = [0, 2, 0]
 LN_GAMMA = [1.2, -0.8, 0.5, 1.0]
 LN_BETA = [0.1, 0.0, -0.3, 0.2]
 
+# The element-wise and softmax ops, by the name of their constants (the live test runs them too).
+OPS = {
+    "TANH": torch.tanh,
+    "SIGMOID": torch.sigmoid,
+    "SOFTMAX": lambda t: torch.softmax(t, dim=-1),
+    "SOFTMAX_AXIS0": lambda t: torch.softmax(t, dim=0),
+    "LOG_SOFTMAX": lambda t: torch.log_softmax(t, dim=-1),
+    "LOG_SOFTMAX_AXIS0": lambda t: torch.log_softmax(t, dim=0),
+}
+
 
 def leaf(values):
     return torch.tensor(values, dtype=torch.float64, requires_grad=True)
@@ -60,15 +70,7 @@ def main():
     w.add("LN_BETA", np.array(LN_BETA), "LayerNorm(4) bias (minigrad beta)")
 
     w.section("Element-wise and softmax ops: y = f(X), dX of sum(UPSTREAM * y)")
-    ops = {
-        "TANH": torch.tanh,
-        "SIGMOID": torch.sigmoid,
-        "SOFTMAX": lambda t: torch.softmax(t, dim=-1),
-        "SOFTMAX_AXIS0": lambda t: torch.softmax(t, dim=0),
-        "LOG_SOFTMAX": lambda t: torch.log_softmax(t, dim=-1),
-        "LOG_SOFTMAX_AXIS0": lambda t: torch.log_softmax(t, dim=0),
-    }
-    for name, fn in ops.items():
+    for name, fn in OPS.items():
         x = leaf(X)
         y = fn(x)
         (y * u).sum().backward()
