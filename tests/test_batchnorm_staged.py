@@ -12,6 +12,9 @@ from strategies import seeds
 
 import minigrad as mg
 from minigrad.debug import backward_steps, trace
+from minigrad.derivations import batchnorm as bn
+from minigrad.ops import batchnorm_stages as stage_ops
+from minigrad.ops.stage import StageOp
 
 STAGES = ["mu", "xmu", "sq", "var", "sqrtvar", "ivar", "xhat", "gammax", "out"]
 LAYOUTS = [((6, 3), -1), ((4, 2, 2, 3), -1), ((4, 3, 2, 2), 1)]
@@ -74,9 +77,11 @@ def test_backward_steps_see_the_nine_stages():
 
 
 def test_eval_mode_has_its_stages_too():
+    """Inference mode: lesson 05's four inference-mode stages (bn.EVAL), one node each."""
     layer = mg.nn.BatchNorm(3, impl="staged").eval()
     x = mg.tensor(np.ones((2, 3)), requires_grad=True)
-    assert [r.op for r in trace(layer(x).sum()) if r.op not in ("leaf", "const")] == ["xhat", "gammax", "out", "sum"]
+    ops = [r.op for r in trace(layer(x).sum()) if r.op not in ("leaf", "const")]
+    assert ops == ["xmu", "xhat", "gammax", "out", "sum"] == [s.name for s in bn.EVAL.stages] + ["sum"]
 
 
 def test_single_value_warning_and_errors_are_the_same():
@@ -92,18 +97,50 @@ def test_single_value_warning_and_errors_are_the_same():
         assert "impl='staged'" in repr(mg.nn.BatchNorm(2, impl="staged"))
 
 
-def test_the_layers_stages_are_the_derivations_stages():
-    """The layer's ops carry the derivation's stage table (names, forward and local backward
-    formulas), so lesson 05's table is what the graph shows."""
-    import inspect
+def test_the_derivation_runs_the_stage_classes_the_layer_is_built_from():
+    """One definition: bn.TRAIN / bn.EVAL hold the classes of `ops.batchnorm_stages`, and every
+    node the staged layer makes is one of those classes' `.op`, which runs that class's code."""
+    assert bn.TRAIN.stages == stage_ops.TRAIN_STAGES and bn.EVAL.stages == stage_ops.EVAL_STAGES
+    assert bn.Mu is stage_ops.Mu and bn.TRAIN.stage("ivar") is stage_ops.IVar
+    for training, derivation in ((True, bn.TRAIN), (False, bn.EVAL)):
+        layer = mg.nn.BatchNorm(3, impl="staged").train(training)
+        x = mg.tensor(np.random.default_rng(0).normal(size=(4, 3)), requires_grad=True)
+        nodes = [r.tensor._node for r in trace(layer(x)) if r.op not in ("leaf", "const")]
+        assert [n.op for n in nodes] == [s.op for s in derivation.stages]
+        for node, stage in zip(nodes, derivation.stages):
+            assert issubclass(node.op, StageOp) and node.op.stage is stage and node.op.name == stage.name
+            assert node.op.__doc__ == stage.__doc__  # the formula, stated once
 
-    from minigrad.derivations import batchnorm as bn
-    from minigrad.ops.batchnorm_stages import TRAIN_STAGES
 
-    def first(doc):
-        return inspect.cleandoc(doc).splitlines()[0]
+def test_one_changed_stage_changes_the_derivation_and_the_layer(monkeypatch):
+    """Plant a flipped sign in ONE place, the ivar stage's backward: the derivation's check names
+    ivar and the staged layer's gradient goes wrong with it (no second copy keeps it right)."""
+    rng = np.random.default_rng(1)
+    x, gamma, beta, dout = rng.normal(size=(5, 3)), rng.normal(size=3), rng.normal(size=3), rng.normal(size=(5, 3))
 
-    assert [op.name for op in TRAIN_STAGES] == [s.name for s in bn.TRAIN.stages] == STAGES
-    for op, stage in zip(TRAIN_STAGES, bn.TRAIN.stages):
-        assert first(op.__doc__) == stage.formula(), stage.name
-        assert first(op.backward.__doc__) == stage.backward_formula(), stage.name
+    def staged_dx():
+        layer = mg.nn.BatchNorm(3, convention="torch", impl="staged", dtype=np.float64)
+        layer.gamma.data[...], layer.beta.data[...] = gamma, beta
+        tx = mg.tensor(x, requires_grad=True)
+        layer(tx).backward(dout)
+        return tx.grad
+
+    right = staged_dx()
+    np.testing.assert_allclose(right, bn.backward(dout, bn.forward(x, gamma, beta)[1])[0], atol=1e-12)
+    monkeypatch.setattr(stage_ops.IVar, "backward", staticmethod(lambda divar, sqrtvar: divar / sqrtvar**2))
+    report = bn.check_stages(x, gamma, beta)
+    assert not report and report.first_wrong_stage == "ivar"
+    assert not np.allclose(staged_dx(), right)
+
+
+def test_a_stage_op_sees_only_its_inputs_and_constants_and_keeps_its_output_only_if_asked():
+    from minigrad.engine.tensor import apply
+
+    a = mg.tensor(np.array([1.0, 4.0]), requires_grad=True)
+    y = apply(stage_ops.SqrtVar.op, a, eps=0.0)
+    assert y.op == "sqrtvar" and not stage_ops.SqrtVar.op.saves_output
+    np.testing.assert_allclose(y.numpy(), [1.0, 2.0])
+    y.backward(np.ones(2))
+    np.testing.assert_allclose(a.grad, [0.5, 0.25])
+    with pytest.raises(TypeError, match="sqrtvar: expected 1 input"):
+        apply(stage_ops.SqrtVar.op, a, a, eps=0.0)

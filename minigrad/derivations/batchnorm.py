@@ -1,18 +1,11 @@
 """BatchNorm derived stage by stage, on NumPy arrays, axis 0 reduced (cs231n's `layers.py` shape:
 `forward` returns a cache, `backward` reads it).
 
-Training mode: nine stages, each a small unit with its forward formula and its local backward.
+Training mode: nine stages, each a small unit with its forward formula and its local backward
+(`table()` prints them; the stages are defined once, in `minigrad/ops/batchnorm_stages.py`,
+and are also the graph nodes of `mg.nn.BatchNorm(..., impl="staged")`):
 
-    stage    forward                          local backward
-    mu       mu = 1/N * sum_i x_i             dx = 1/N * dmu   (the same for every row i)
-    xmu      xmu = x - mu                     dx = dxmu;  dmu = -sum_i dxmu_i
-    sq       sq = xmu**2                      dxmu = 2 * xmu * dsq
-    var      var = 1/N * sum_i sq_i           dsq = 1/N * dvar (every row)
-    sqrtvar  sqrtvar = sqrt(var + eps)        dvar = 0.5 / sqrt(var + eps) * dsqrtvar
-    ivar     ivar = 1 / sqrtvar               dsqrtvar = -1 / sqrtvar**2 * divar
-    xhat     xhat = xmu * ivar                dxmu = ivar * dxhat;  divar = sum_i xmu_i * dxhat_i
-    gammax   gammax = gamma * xhat            dgamma = sum_i xhat_i * dgammax_i;  dxhat = gamma * dgammax
-    out      out = gammax + beta              dgammax = dout;  dbeta = sum_i dout_i
+{table}
 
 `backward` is generated from these units (run in reverse; `x` and `xmu` are used twice, so their
 gradients are sums of two paths). Collapsing the algebra gives the compact form
@@ -30,6 +23,7 @@ it); `check_stages(..., mode="eval")` shows how large the error is.
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -40,211 +34,39 @@ from ..engine.tensor import Tensor
 from ..gradcheck.numerical import grad_of
 from ..nn.batchnorm import BatchNorm
 from ..nn.functional import batch_norm_composed
+from ..ops.batchnorm_stages import (
+    EVAL_STAGES,
+    TRAIN_STAGES,
+    EvalXHat,
+    EvalXMu,
+    GammaX,
+    IVar,
+    Mu,
+    Out,
+    Sq,
+    SqrtVar,
+    Var,
+    XHat,
+    XMu,
+)
 from ..tables import shape_str
 from .report import END_TO_END, EXPECT_EXACT, EXPECT_WRONG, DerivationReport, compare
-from .stages import Derivation, Overrides, Stage
+from .stages import Derivation, Overrides
 
 Grads = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-# --------------------------------------------------------------------- training-mode stages
-class Mu(Stage):
-    """mu = 1/N * sum_i x_i"""
-
-    name, inputs = "mu", ("x",)
-
-    @staticmethod
-    def forward(x: np.ndarray) -> np.ndarray:
-        return np.mean(x, axis=0)
-
-    @staticmethod
-    def backward(dmu: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """dx = 1/N * dmu
-
-        Every row i gets the same share: mu is an average of N rows.
-        """
-        return np.ones_like(x) * dmu / x.shape[0]
-
-
-class XMu(Stage):
-    """xmu = x - mu"""
-
-    name, inputs = "xmu", ("x", "mu")
-
-    @staticmethod
-    def forward(x: np.ndarray, mu: np.ndarray) -> np.ndarray:
-        return x - mu
-
-    @staticmethod
-    def backward(dxmu: np.ndarray) -> tuple[np.ndarray, ...]:
-        """dx = dxmu;  dmu = -sum_i dxmu_i
-
-        mu was broadcast over the N rows, so its gradient sums over them.
-        """
-        return dxmu, -np.sum(dxmu, axis=0)
-
-
-class Sq(Stage):
-    """sq = xmu**2"""
-
-    name, inputs = "sq", ("xmu",)
-
-    @staticmethod
-    def forward(xmu: np.ndarray) -> np.ndarray:
-        return xmu**2
-
-    @staticmethod
-    def backward(dsq: np.ndarray, xmu: np.ndarray) -> np.ndarray:
-        """dxmu = 2 * xmu * dsq"""
-        return 2 * xmu * dsq
-
-
-class Var(Stage):
-    """var = 1/N * sum_i sq_i"""
-
-    name, inputs = "var", ("sq",)
-
-    @staticmethod
-    def forward(sq: np.ndarray) -> np.ndarray:
-        return np.mean(sq, axis=0)
-
-    @staticmethod
-    def backward(dvar: np.ndarray, sq: np.ndarray) -> np.ndarray:
-        """dsq = 1/N * dvar
-
-        Every row i gets the same share: var is an average of N rows.
-        """
-        return np.ones_like(sq) * dvar / sq.shape[0]
-
-
-class SqrtVar(Stage):
-    """sqrtvar = sqrt(var + eps)"""
-
-    name, inputs = "sqrtvar", ("var",)
-
-    @staticmethod
-    def forward(var: np.ndarray, eps: float) -> np.ndarray:
-        return np.sqrt(var + eps)
-
-    @staticmethod
-    def backward(dsqrtvar: np.ndarray, var: np.ndarray, eps: float) -> np.ndarray:
-        """dvar = 0.5 / sqrt(var + eps) * dsqrtvar"""
-        return 0.5 / np.sqrt(var + eps) * dsqrtvar
-
-
-class IVar(Stage):
-    """ivar = 1 / sqrtvar"""
-
-    name, inputs = "ivar", ("sqrtvar",)
-
-    @staticmethod
-    def forward(sqrtvar: np.ndarray) -> np.ndarray:
-        return 1.0 / sqrtvar
-
-    @staticmethod
-    def backward(divar: np.ndarray, sqrtvar: np.ndarray) -> np.ndarray:
-        """dsqrtvar = -1 / sqrtvar**2 * divar"""
-        return -1.0 / sqrtvar**2 * divar
-
-
-class XHat(Stage):
-    """xhat = xmu * ivar"""
-
-    name, inputs = "xhat", ("xmu", "ivar")
-
-    @staticmethod
-    def forward(xmu: np.ndarray, ivar: np.ndarray) -> np.ndarray:
-        return xmu * ivar
-
-    @staticmethod
-    def backward(dxhat: np.ndarray, xmu: np.ndarray, ivar: np.ndarray) -> tuple[np.ndarray, ...]:
-        """dxmu = ivar * dxhat;  divar = sum_i xmu_i * dxhat_i"""
-        return ivar * dxhat, np.sum(xmu * dxhat, axis=0)
-
-
-class GammaX(Stage):
-    """gammax = gamma * xhat"""
-
-    name, inputs = "gammax", ("gamma", "xhat")
-
-    @staticmethod
-    def forward(gamma: np.ndarray, xhat: np.ndarray) -> np.ndarray:
-        return gamma * xhat
-
-    @staticmethod
-    def backward(dgammax: np.ndarray, gamma: np.ndarray, xhat: np.ndarray) -> tuple[np.ndarray, ...]:
-        """dgamma = sum_i xhat_i * dgammax_i;  dxhat = gamma * dgammax"""
-        return np.sum(xhat * dgammax, axis=0), gamma * dgammax
-
-
-class Out(Stage):
-    """out = gammax + beta"""
-
-    name, inputs = "out", ("gammax", "beta")
-
-    @staticmethod
-    def forward(gammax: np.ndarray, beta: np.ndarray) -> np.ndarray:
-        return gammax + beta
-
-    @staticmethod
-    def backward(dout: np.ndarray) -> tuple[np.ndarray, ...]:
-        """dgammax = dout;  dbeta = sum_i dout_i"""
-        return dout, np.sum(dout, axis=0)
-
+# ------------------------------------------------------------------------------- the stages
+# Defined once, with the ops (`ops/batchnorm_stages.py`): the same classes are the graph nodes of
+# `BatchNorm(impl="staged")`. Here they run on arrays with their default rows, axis 0.
 
 #: Training mode: statistics of the batch itself, so they depend on x and carry gradient.
-TRAIN = Derivation(
-    "BatchNorm, training mode",
-    (Mu, XMu, Sq, Var, SqrtVar, IVar, XHat, GammaX, Out),
-    inputs=("x", "gamma", "beta"),
-    constants=("eps",),
-)
-
-
-# ------------------------------------------------------------------- inference-mode stages
-class EvalXMu(Stage):
-    """xmu = x - moving_mean
-
-    moving_mean is a constant (a running average of past batches), not a function of x.
-    """
-
-    name, inputs = "xmu", ("x",)
-
-    @staticmethod
-    def forward(x: np.ndarray, moving_mean: np.ndarray) -> np.ndarray:
-        return x - moving_mean
-
-    @staticmethod
-    def backward(dxmu: np.ndarray) -> np.ndarray:
-        """dx = dxmu
-
-        No second path through a mean, as in training: the moving mean does not depend on x.
-        """
-        return dxmu
-
-
-class EvalXHat(Stage):
-    """xhat = xmu / sqrt(moving_variance + eps)
-
-    A constant scale: the moving variance does not depend on x.
-    """
-
-    name, inputs = "xhat", ("xmu",)
-
-    @staticmethod
-    def forward(xmu: np.ndarray, moving_variance: np.ndarray, eps: float) -> np.ndarray:
-        return xmu / np.sqrt(moving_variance + eps)
-
-    @staticmethod
-    def backward(dxhat: np.ndarray, moving_variance: np.ndarray, eps: float) -> np.ndarray:
-        """dxmu = dxhat / sqrt(moving_variance + eps)"""
-        return dxhat / np.sqrt(moving_variance + eps)
-
+TRAIN = Derivation("BatchNorm, training mode", TRAIN_STAGES, inputs=("x", "gamma", "beta"), constants=("eps",))
 
 #: Inference mode: the moving statistics are constants; gammax and out are the same stages.
 EVAL = Derivation(
     "BatchNorm, inference mode",
-    (EvalXMu, EvalXHat, GammaX, Out),
+    EVAL_STAGES,
     inputs=("x", "gamma", "beta"),
     constants=("eps", "moving_mean", "moving_variance"),
 )
@@ -336,6 +158,34 @@ def backward_train_on_eval(dout: np.ndarray, cache: Mapping[str, Any]) -> Grads:
     wrong = TRAIN.forward(values, pinned={"mu": cache["moving_mean"], "var": cache["moving_variance"]})
     g = TRAIN.backward(dout, wrong)
     return g["dx"], g["dgamma"], g["dbeta"]
+
+
+__doc__ = (__doc__ or "").replace("{table}", textwrap.indent(TRAIN.table(), "    "))
+__all__ = [
+    "EVAL",
+    "TRAIN",
+    "EvalXHat",
+    "EvalXMu",
+    "GammaX",
+    "IVar",
+    "Mu",
+    "Out",
+    "Sq",
+    "SqrtVar",
+    "Var",
+    "XHat",
+    "XMu",
+    "backward",
+    "backward_compact",
+    "backward_eval",
+    "backward_eval_compact",
+    "backward_train_on_eval",
+    "check_stages",
+    "forward",
+    "forward_eval",
+    "gradients",
+    "table",
+]
 
 
 def table(mode: str = "train") -> str:

@@ -1,20 +1,9 @@
 """A derivation written as named stages, and the checks that make it trustworthy.
 
-A *stage* is one small step `y = f(inputs)` of a forward pass together with its local backward
-(the chain rule for that step alone), written once, side by side, like an op in `minigrad.ops`:
-
-    class IVar(Stage):
-        '''ivar = 1 / sqrtvar'''
-        name, inputs = "ivar", ("sqrtvar",)
-
-        @staticmethod
-        def forward(sqrtvar):
-            return 1.0 / sqrtvar
-
-        @staticmethod
-        def backward(divar, sqrtvar):
-            '''dsqrtvar = -1 / sqrtvar**2 * divar'''
-            return -1.0 / sqrtvar**2 * divar
+A *stage* (`Stage`, defined with the ops in `minigrad/ops/stage.py`, since every stage is also an
+op of the graph) is one small step `y = f(inputs)` of a forward pass together with its local
+backward (the chain rule for that step alone), written once, side by side (`ops/stage.py` shows
+one; BatchNorm's nine are in `ops/batchnorm_stages.py`).
 
 A `Derivation` is an ordered list of stages. From that one list it derives everything else:
 
@@ -39,9 +28,8 @@ engine's reverse pass (each stage a node), so the summation over paths is the en
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +37,7 @@ from ..engine.graph import Node, iter_backward
 from ..engine.tensor import Tensor
 from ..gradcheck.numerical import best_estimate, step_estimates
 from ..ops.base import Context, Function
+from ..ops.stage import Stage, call_by_name, first_line
 from ..tables import shape_str, text_table
 from .report import (
     END_TO_END,
@@ -69,80 +58,13 @@ Example = Mapping[str, Any] | Callable[[np.random.Generator], Mapping[str, Any]]
 
 
 # ------------------------------------------------------------------------------------- stages
-class Stage:
-    """One named step of a forward pass with its local backward (see the module docstring).
-
-    - `name`: the value the stage computes. `inputs`: the values it is differentiated with
-      respect to (constants such as `eps` are read by forward/backward but get no gradient).
-    - `forward(...)`: arguments are looked up BY NAME among the values known so far (the
-      derivation's inputs and constants, and the outputs of earlier stages).
-    - `backward(grad, ...)`: `grad` (any name; `d<name>` by convention) is the gradient of the
-      loss with respect to this stage's output. The other arguments are values looked up by name
-      (the stage's own output included); an argument named `cache` receives the dict of all
-      values. Returns the gradient for each entry of `inputs`, in order: one array, or a tuple.
-    - The class docstring's first line is the forward formula, `backward`'s the local backward.
-    """
-
-    name: ClassVar[str]
-    inputs: ClassVar[tuple[str, ...]]
-
-    @staticmethod
-    def forward(*args: Any) -> np.ndarray:  # pragma: no cover - every stage defines its own
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(grad: np.ndarray, *args: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
-    @classmethod
-    def formula(cls) -> str:
-        """The forward formula (first line of the class docstring)."""
-        return _first_line(cls.__doc__) or cls.name
-
-    @classmethod
-    def backward_formula(cls) -> str:
-        """The local backward formula (first line of `backward`'s docstring)."""
-        return _first_line(cls.backward.__doc__)
-
-
-def _first_line(doc: str | None) -> str:
-    return inspect.cleandoc(doc).splitlines()[0].strip() if doc else ""
+# `Stage` and `call_by_name` live with the ops (`ops/stage.py`): a stage is also an op of the
+# graph, so the layers below the derivations are built from the very same classes.
 
 
 def grad_name(value: str) -> str:
     """The name of a value's gradient: `xhat` -> `dxhat` (as cs231n writes them)."""
     return "d" + value
-
-
-def call_by_name(fn: Callable[..., Any], grad: Any, values: Mapping[str, Any], what: str) -> Any:
-    """Call `fn`, passing `grad` first (unless it is None) and every other argument by name.
-
-    An argument named `cache` receives `values` itself; an unknown name is a clear error.
-    """
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        raise TypeError(f"{what}: cannot read the signature of {fn!r}") from None
-    args = []
-    if grad is not None:
-        if not params or params[0].kind not in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
-            raise TypeError(f"{what}: the first argument must be the upstream gradient")
-        args.append(grad)
-        params = params[1:]
-    kwargs = {}
-    for p in params:
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if p.name == "cache":
-            kwargs[p.name] = values
-        elif p.name in values:
-            kwargs[p.name] = values[p.name]
-        elif p.default is p.empty:
-            raise TypeError(
-                f"{what}: argument {p.name!r} is not a value of this derivation; "
-                f"arguments are looked up by name among: {', '.join(values)} (or `cache` for all of them)"
-            )
-    return fn(*args, **kwargs)
 
 
 class _StageOp(Function):
@@ -353,7 +275,7 @@ class Derivation:
             name += " (yours)"
             local = f"yours: {getattr(fn, '__name__', 'override')}"
             if fn.__doc__:
-                local += f": {_first_line(fn.__doc__)}"
+                local += f": {first_line(fn.__doc__)}"
         where = (STAGES, name, stage.formula())
         try:
             analytic = self.local_backward(stage, upstream, values, overrides)

@@ -174,12 +174,13 @@ class BatchNorm(Module):
                 size = self._buffers[name].data.size
                 if size != self.num_features:  # PyTorch's words for a wrongly assigned buffer
                     raise ValueError(f"BatchNorm: {name} should contain {self.num_features} elements not {size}")
-            if self.impl == "staged":
-                mean = self.moving_mean.data.reshape(stat_shape)
-                var = self.moving_variance.data.reshape(stat_shape)
-                xhat = apply(stages.EvalXHat, x, mean=mean, var=var, eps=self.eps)
-                gammax = apply(stages.GammaX, gamma, xhat, axes=axes, stat_shape=stat_shape)
-                return apply(stages.Out, gammax, beta, axes=axes, stat_shape=stat_shape)
+            if self.impl == "staged":  # lesson 05's inference-mode stages, one graph node each
+                rows = stages.Rows(axes, keepdims=True)
+                mean, var = self._buffers["moving_mean"].data, self._buffers["moving_variance"].data
+                xmu = apply(stages.EvalXMu.op, x, moving_mean=mean, rows=rows)
+                xhat = apply(stages.EvalXHat.op, xmu, moving_variance=var, eps=self.eps, rows=rows)
+                gammax = apply(stages.GammaX.op, gamma, xhat, rows=rows)
+                return apply(stages.Out.op, gammax, beta, rows=rows)
             return apply(
                 BatchNormEval,
                 x,
@@ -199,7 +200,7 @@ class BatchNorm(Module):
         if n == 1:
             self._single_value(x.shape)
         if self.impl == "staged":
-            out, mean, var = self._staged(x, gamma, beta, axes, stat_shape)
+            out, mean, var = self._staged(x, gamma, beta, axes)
             self._update_moving_statistics(mean.reshape(-1).copy(), var.reshape(-1).copy(), n)
             return out
         stats: dict[str, np.ndarray] = {}  # the op fills in the batch mean and variance it used
@@ -208,18 +209,20 @@ class BatchNorm(Module):
         return out
 
     def _staged(
-        self, x: Tensor, gamma: Tensor, beta: Tensor, axes: tuple[int, ...], stat_shape: tuple[int, ...]
+        self, x: Tensor, gamma: Tensor, beta: Tensor, axes: tuple[int, ...]
     ) -> tuple[Tensor, np.ndarray, np.ndarray]:
-        """Training mode through the nine stages (`ops.batchnorm_stages`), one graph node each."""
-        mu = apply(stages.Mu, x, axes=axes)
-        xmu = apply(stages.XMu, x, mu, axes=axes)
-        sq = apply(stages.Sq, xmu)
-        var = apply(stages.Var, sq, axes=axes)
-        sqrtvar = apply(stages.SqrtVar, var, eps=self.eps)
-        ivar = apply(stages.IVar, sqrtvar)
-        xhat = apply(stages.XHat, xmu, ivar, axes=axes)
-        gammax = apply(stages.GammaX, gamma, xhat, axes=axes, stat_shape=stat_shape)
-        out = apply(stages.Out, gammax, beta, axes=axes, stat_shape=stat_shape)
+        """Training mode through the nine stages of lesson 05 (`ops.batchnorm_stages`, the classes
+        `minigrad.derivations.batchnorm` runs), one graph node each, the rows i being `axes`."""
+        rows = stages.Rows(axes, keepdims=True)
+        mu = apply(stages.Mu.op, x, rows=rows)
+        xmu = apply(stages.XMu.op, x, mu, rows=rows)
+        sq = apply(stages.Sq.op, xmu)
+        var = apply(stages.Var.op, sq, rows=rows)
+        sqrtvar = apply(stages.SqrtVar.op, var, eps=self.eps)
+        ivar = apply(stages.IVar.op, sqrtvar)
+        xhat = apply(stages.XHat.op, xmu, ivar, rows=rows)
+        gammax = apply(stages.GammaX.op, gamma, xhat, rows=rows)
+        out = apply(stages.Out.op, gammax, beta, rows=rows)
         return out, mu.data, var.data
 
     def _layout(self, shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
