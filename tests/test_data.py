@@ -88,9 +88,9 @@ def test_batches_refuses_mismatched_rows_and_non_bool_flags():
     ):
         next(batches(np.zeros((4, 2)), np.zeros(3), 2))
     with pytest.raises(TypeError, match="batches: shuffle must be a bool"):
-        next(batches(np.zeros((4, 2)), np.zeros(4), 2, shuffle=1))
+        next(batches(np.zeros((4, 2)), np.zeros(4), 2, shuffle=1))  # type: ignore[arg-type]  # the wrong type is the test
     with pytest.raises(TypeError, match="batches: drop_last must be a bool"):
-        next(batches(np.zeros((4, 2)), np.zeros(4), 2, drop_last="no"))
+        next(batches(np.zeros((4, 2)), np.zeros(4), 2, drop_last="no"))  # type: ignore[arg-type]  # the wrong type is the test
 
 
 def test_data_package_exports():

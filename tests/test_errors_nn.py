@@ -144,7 +144,7 @@ def test_load_state_dict_refuses_what_is_not_a_dict(bad):
 
 def test_load_state_dict_refuses_non_str_keys():
     with pytest.raises(TypeError, match="load_state_dict: keys must be str, got 0"):
-        nn.Dense(2, 2).load_state_dict({0: np.zeros((2, 2))})
+        nn.Dense(2, 2).load_state_dict({0: np.zeros((2, 2))})  # type: ignore[dict-item]  # the wrong type is the test
 
 
 def test_load_state_dict_names_a_ragged_value_and_changes_nothing():
@@ -170,7 +170,7 @@ def test_dense_input_none():
 # ------------------------------------------------------------------------------- mse_loss
 def test_mse_loss_pred_must_be_a_tensor():
     with pytest.raises(TypeError, match="mse_loss: pred must be a Tensor"):
-        nn.mse_loss(np.zeros(3), np.zeros(3))
+        nn.mse_loss(np.zeros(3), np.zeros(3))  # type: ignore[arg-type]  # the wrong type is the test
 
 
 def test_mse_loss_target_none():

@@ -4,6 +4,7 @@ another thread's graphs."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -12,7 +13,7 @@ import minigrad as mg
 
 def _in_other_thread(fn):
     """Run `fn` in a second thread while this one waits inside the caller's block; its result."""
-    result = {}
+    result: dict[str, Any] = {}
     thread = threading.Thread(target=lambda: result.setdefault("value", fn()))
     thread.start()
     thread.join()

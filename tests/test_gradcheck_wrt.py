@@ -148,9 +148,9 @@ def test_bad_arguments_are_clear_errors_naming_gradcheck(kwargs, error, message)
 
 def test_bad_input_lists_are_clear_errors() -> None:
     with pytest.raises(TypeError, match=r"gradcheck: inputs must be a list .* got a single ndarray; wrap it: \[x\]"):
-        mg.gradcheck(lambda t: t.sum(), np.ones(3))
+        mg.gradcheck(lambda t: t.sum(), np.ones(3))  # type: ignore[arg-type]  # the wrong type is the test
     with pytest.raises(TypeError, match="got a single Tensor"):
-        mg.gradcheck(lambda t: t.sum(), mg.tensor([1.0]))
+        mg.gradcheck(lambda t: t.sum(), mg.tensor([1.0]))  # type: ignore[arg-type]  # the wrong type is the test
     with pytest.raises(ValueError, match="gradcheck: inputs is empty"):
         mg.gradcheck(lambda: mg.tensor(1.0), [])
     with pytest.raises(ValueError, match="gradcheck: nothing to check"):
@@ -158,7 +158,7 @@ def test_bad_input_lists_are_clear_errors() -> None:
     with pytest.raises(ValueError, match="numerical_grad: eps must be a positive"):
         mg.numerical_grad(lambda t: t.sum(), [np.ones(2)], eps=0.0)
     with pytest.raises(TypeError, match="numerical_grad: inputs must be a list"):
-        mg.numerical_grad(lambda t: t.sum(), np.ones(2))
+        mg.numerical_grad(lambda t: t.sum(), np.ones(2))  # type: ignore[arg-type]  # the wrong type is the test
 
 
 def test_zero_tolerances_ask_for_exact_agreement() -> None:

@@ -29,7 +29,9 @@ def test_ci_runs_the_readme_test_command_and_nothing_looser():
 
 
 def test_readme_example_runs(capsys):
-    example = re.search(r"```python\n(.*?)```", README, re.S).group(1)
+    found = re.search(r"```python\n(.*?)```", README, re.S)
+    assert found, "the README has no python example"
+    example = found.group(1)
     assert len(example.strip().splitlines()) <= 15
     exec(compile(example, "README.md", "exec"), {})
     assert "gradcheck PASSED" in capsys.readouterr().out

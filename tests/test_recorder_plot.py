@@ -43,6 +43,12 @@ def train(model, data, lr=0.05):
     return bn_inputs
 
 
+def legend_texts(ax) -> list[str]:
+    legend = ax.get_legend()
+    assert legend is not None, "the plot has no legend"
+    return [t.get_text() for t in legend.get_texts()]
+
+
 def moving_recurrence(batch_stats: np.ndarray, momentum: float, start: np.ndarray) -> np.ndarray:
     """moving_t = m * moving_{t-1} + (1 - m) * batch_t, the hand computation the record must match."""
     out, moving = [], np.array(start, dtype=np.float64)
@@ -230,7 +236,7 @@ def test_plot_moving_averages_two_panels_two_lines_each(recorded):
         assert len(lines) == 2
         assert ax.get_title() == f"BatchNorm '1', channel 2: {stat}"
         assert ax.get_xlabel() == "training step" and ax.get_ylabel() == stat
-        assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"batch {stat}", f"moving {stat} (momentum=0.9)"]
+        assert legend_texts(ax) == [f"batch {stat}", f"moving {stat} (momentum=0.9)"]
         np.testing.assert_array_equal(lines[0].get_xdata(), np.arange(1, 13))
         np.testing.assert_array_equal(lines[0].get_ydata(), batch[:, 2])
         np.testing.assert_array_equal(lines[1].get_xdata(), np.arange(13))  # step 0: the start value
@@ -281,14 +287,14 @@ def test_compare_momenta_one_line_per_momentum_plus_the_batch():
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     for ax, stat in zip(fig.axes, ("mean", "variance")):
         assert len(ax.get_lines()) == 4  # 3 moving averages and the batch statistic
-        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        labels = legend_texts(ax)
         assert labels[1:] == ["m=0.5", "m=0.9", "m=0.99"]  # the labels say the momentum already
         assert ax.get_title() == f"moving {stat}, channel 1" and ax.get_xlabel() == "training step"
     # Same data and seed: the same batches, so the momentum alone separates the curves.
     np.testing.assert_array_equal(runs["m=0.5"]["1"].batch_mean, runs["m=0.99"]["1"].batch_mean)
     assert [len(ax.get_lines()) for ax in compare_momenta(runs, show_batch=False).axes] == [3, 3]
     named = compare_momenta({"fast": runs["m=0.5"], "slow": runs["m=0.99"]["1"]}, show_batch=False)
-    assert [t.get_text() for t in named.axes[0].get_legend().get_texts()] == [
+    assert legend_texts(named.axes[0]) == [
         "fast (momentum=0.5)",
         "slow (momentum=0.99)",
     ]

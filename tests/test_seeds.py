@@ -72,12 +72,13 @@ def test_seed000_printout_reproduced_to_the_printed_digit(w2):
         "W2_AFTER",
     ):
         ours = {
+            **printed,
             "BN2_MOVING_MEAN": model[4].moving_mean.data,
             "BN2_MOVING_VAR": model[4].moving_variance.data,
             "BN2_GAMMA": model[4].gamma.data,
             "BN2_BETA": model[4].beta.data,
             "W2_AFTER": model[3].weight.data,
-        }.get(item, printed.get(item))
+        }[item]
         np.testing.assert_allclose(ours, getattr(tf1, item + suffix), rtol=1e-6, atol=1e-7, err_msg=item)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -59,7 +58,7 @@ def replace_regions(text: str, stub: str, where: str = "cell") -> tuple[str, int
             if inside:
                 raise ValueError(f"{where}: nested '{BEGIN}' before an '{END}'")
             inside, count = True, count + 1
-            indent = re.match(r"\s*", line).group(0)  # type: ignore[union-attr]
+            indent = line[: len(line) - len(line.lstrip())]
             out.extend(indent + s for s in stub.split("\n"))
         elif END in line:
             if not inside:

@@ -1,5 +1,6 @@
-"""Layers: `Module`, `Dense`, `ReLU`, `Tanh`, `Sigmoid`, `BatchNorm`, `LayerNorm`, `Dropout`,
-`Sequential`; losses `mse_loss`/`MSELoss`, `cross_entropy`/`CrossEntropyLoss`."""
+"""Layers: `Module` (with its `Parameter`s), `Dense`, `ReLU`, `Tanh`, `Sigmoid`, `BatchNorm`,
+`LayerNorm`, `Dropout`, `Sequential`; losses `mse_loss`/`MSELoss`, `cross_entropy`/`CrossEntropyLoss`;
+`functional`, the losses as functions and layers composed from primitive ops (cross-checks)."""
 
 from . import functional
 from .activation import ReLU, Sigmoid, Tanh

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -12,6 +12,9 @@ from ..engine.inplace import bump
 from ..engine.tensor import Tensor
 from ..tables import shape_str
 from .parameter import Parameter
+
+# `model = Sequential(...).eval()` keeps its type (typing.Self needs Python 3.11).
+_M = TypeVar("_M", bound="Module")
 
 
 def _cast_problem(array: np.ndarray, dtype: np.dtype) -> str | None:
@@ -172,7 +175,7 @@ class Module:
         yield from self.named_buffers()
 
     # ------------------------------------------------------------------------------ modes
-    def train(self, mode: bool = True) -> Module:
+    def train(self: _M, mode: bool = True) -> _M:
         """Set `.training` on this module and every descendant; returns self."""
         if not isinstance(mode, (bool, np.bool_)):
             raise TypeError(f"train: mode must be a bool, got {mode!r} ({type(mode).__name__})")
@@ -180,7 +183,7 @@ class Module:
             object.__setattr__(module, "training", bool(mode))
         return self
 
-    def eval(self) -> Module:
+    def eval(self: _M) -> _M:
         """Same as `train(False)`."""
         return self.train(False)
 
