@@ -6,12 +6,21 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
+
+import numpy as np
 
 import minigrad
 
 # The command line as a student types it, run by this interpreter.
 MINIGRAD = [sys.executable, "-m", "minigrad"]
+
+
+class Tolerance(TypedDict):
+    """`np.testing.assert_allclose(actual, expected, **tolerance)`, typed so mypy checks the call."""
+
+    rtol: float
+    atol: float
 
 
 def child_env() -> dict[str, str]:
@@ -26,3 +35,9 @@ def run_minigrad(*args: str, timeout: float = 120, **options: Any) -> subprocess
     return subprocess.run(
         [*MINIGRAD, *args], capture_output=True, text=True, timeout=timeout, env=child_env(), **options
     )
+
+
+def grad_of(t: minigrad.Tensor) -> np.ndarray:
+    """`t.grad`, which a test expects backward to have filled (a clear failure if it did not)."""
+    assert t.grad is not None, f"backward left no gradient on {t!r}"
+    return t.grad

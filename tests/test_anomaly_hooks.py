@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import grad_of
 
 import minigrad as mg
 from minigrad.debug import backward_steps
@@ -17,7 +18,9 @@ HERE = os.path.basename(__file__)
 
 def next_line() -> int:
     """The line number of the statement after the caller's."""
-    return inspect.currentframe().f_back.f_lineno + 1
+    caller = inspect.currentframe()
+    assert caller is not None and caller.f_back is not None
+    return caller.f_back.f_lineno + 1
 
 
 # ----------------------------------------------------------------------- detect_anomaly
@@ -132,10 +135,18 @@ def test_hook_sees_the_complete_gradient_once():
 
 def test_hooks_chain_in_registration_order_and_none_keeps_the_gradient():
     x = mg.tensor([1.0], requires_grad=True)
-    order = []
-    x.register_hook(lambda g: order.append("first"))  # returns None: gradient unchanged
+    order: list[str | float] = []
+
+    def first(g):  # returns None: gradient unchanged
+        order.append("first")
+
+    def third(g):
+        order.append(float(g[0]))
+        return g * 2.0
+
+    x.register_hook(first)
     x.register_hook(lambda g: g + 1.0)
-    x.register_hook(lambda g: (order.append(float(g[0])), g * 2.0)[1])
+    x.register_hook(third)
     (x * 5.0).sum().backward()
     assert order == ["first", 6.0]  # the third hook saw the second's result
     np.testing.assert_array_equal(x.grad, [12.0])
@@ -144,22 +155,27 @@ def test_hooks_chain_in_registration_order_and_none_keeps_the_gradient():
 def test_removing_a_hook_with_its_handle():
     x = mg.tensor([1.0], requires_grad=True)
     calls = []
-    handle = x.register_hook(lambda g: calls.append(1) or g * 0.0)
+
+    def hook(g):
+        calls.append(1)
+        return g * 0.0
+
+    handle = x.register_hook(hook)
     assert isinstance(handle, mg.RemovableHandle)
     handle.remove()
     handle.remove()  # twice is harmless
     (x * 2.0).sum().backward()
-    assert calls == [] and x.grad[0] == 2.0
+    assert calls == [] and grad_of(x)[0] == 2.0
 
 
 def test_a_handle_as_context_manager_removes_at_the_end():
     x = mg.tensor([1.0], requires_grad=True)
     with x.register_hook(lambda g: g * 100.0):
         (x * 2.0).sum().backward()
-    assert x.grad[0] == 200.0
+    assert grad_of(x)[0] == 200.0
     x.grad = None
     (x * 2.0).sum().backward()
-    assert x.grad[0] == 2.0
+    assert grad_of(x)[0] == 2.0
 
 
 def test_hook_of_the_wrong_shape_is_a_clear_error():

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import Tolerance, grad_of
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import seeds
@@ -22,8 +23,8 @@ from minigrad.reference import cs231n_values as cs231n
 from minigrad.reference import keras_values as keras
 from minigrad.reference import torch_values as torch_ref
 
-F32 = dict(rtol=2e-6, atol=2e-6)  # a few float32 ulps: frameworks order their arithmetic differently
-F64 = dict(rtol=1e-12, atol=1e-12)
+F32 = Tolerance(rtol=2e-6, atol=2e-6)  # a few float32 ulps: frameworks order their arithmetic differently
+F64 = Tolerance(rtol=1e-12, atol=1e-12)
 
 
 def make_bn(num_features, gamma=None, beta=None, **kwargs) -> nn.BatchNorm:
@@ -159,9 +160,9 @@ def test_gradients_match_pytorch_in_both_modes_and_both_epsilons(mode, eps):
     out.backward(torch_ref.GRAD_DOUT)
     prefix = f"GRAD_{mode}_EPS{eps}_"
     np.testing.assert_allclose(out.data, getattr(torch_ref, prefix + "OUT"), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(x.grad, getattr(torch_ref, prefix + "DX"), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(bn.gamma.grad, getattr(torch_ref, prefix + "DGAMMA"), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(bn.beta.grad, getattr(torch_ref, prefix + "DBETA"), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grad_of(x), getattr(torch_ref, prefix + "DX"), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(grad_of(bn.gamma), getattr(torch_ref, prefix + "DGAMMA"), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grad_of(bn.beta), getattr(torch_ref, prefix + "DBETA"), rtol=1e-10, atol=1e-12)
 
 
 def test_cs231n_forward_running_stats_start_at_zero():
@@ -183,6 +184,7 @@ def test_moving_average_formula_momentum_is_the_fraction_kept():
     # seed 000: 0.5 * 0 + 0.5 * batch_mean, 0.5 * 1 + 0.5 * biased batch variance
     assert bn.moving_mean.data[0] == pytest.approx(0.5 * 0 + 0.5 * x.mean())
     assert bn.moving_variance.data[0] == pytest.approx(0.5 * 1 + 0.5 * x.var())
+    assert bn.last_batch_mean is not None and bn.last_batch_variance is not None
     np.testing.assert_allclose(bn.last_batch_mean, x.mean(0))
     np.testing.assert_allclose(bn.last_batch_variance, x.var(0))
 
@@ -259,7 +261,7 @@ def test_float32_layer_stays_float32_everywhere():
     x = mg.tensor(np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32), requires_grad=True)
     out = bn(x)
     out.backward(np.ones((4, 3), dtype=np.float32))
-    assert out.dtype == x.grad.dtype == bn.gamma.grad.dtype == bn.moving_variance.dtype == np.float32
+    assert out.dtype == grad_of(x).dtype == grad_of(bn.gamma).dtype == bn.moving_variance.dtype == np.float32
 
 
 # ------------------------------------------------------------------------ gradients
@@ -301,9 +303,9 @@ def test_fused_layer_equals_the_same_layer_composed_from_primitive_ops(layout, s
     composed = nn.functional.batch_norm_composed(x2, g2, b2, axis=axis, eps=eps)
     composed.backward(dout)
     np.testing.assert_allclose(fused.data, composed.data, rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(x1.grad, x2.grad, rtol=1e-7, atol=1e-9)
-    np.testing.assert_allclose(bn.gamma.grad, g2.grad, rtol=1e-9, atol=1e-10)
-    np.testing.assert_allclose(bn.beta.grad, b2.grad, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(grad_of(x1), grad_of(x2), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(grad_of(bn.gamma), grad_of(g2), rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(grad_of(bn.beta), grad_of(b2), rtol=1e-12, atol=1e-12)
 
 
 def test_single_value_warning_points_at_the_caller():

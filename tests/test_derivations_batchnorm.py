@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import grad_of
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import seeds
@@ -126,10 +127,10 @@ def test_staged_equals_compact_and_autograd(n: int, d: int, seed: int, eps: floa
     _, cache = bn.forward(x, gamma, beta, eps)
     staged, compact = bn.backward(dout, cache), bn.backward_compact(dout, cache)
     leaves = [mg.tensor(a, requires_grad=True) for a in (x, gamma, beta)]
-    mg.nn.functional.batch_norm_composed(*leaves, eps=eps).backward(dout)
+    mg.nn.functional.batch_norm_composed(leaves[0], leaves[1], leaves[2], eps=eps).backward(dout)
     for a, b, t in zip(staged, compact, leaves):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
-        np.testing.assert_allclose(a, t.grad, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(a, grad_of(t), rtol=1e-8, atol=1e-10)
 
 
 def test_eval_backward_is_the_closed_form_and_differs_from_training() -> None:
@@ -296,7 +297,7 @@ def test_seed004_explain_verifies_every_claim() -> None:
     explanation = seed004.explain()
     assert explanation, str(explanation)
     assert len(explanation.claims) == 4 and all(c.verified for c in explanation.claims)
-    eps_row = explanation[1].rows[0]
+    eps_row = explanation.claims[1].rows[0]
     # "dx differs by about 4e-4 on a small example" (the default one-neuron example), computed
     # here independently of the module: staged backward at both epsilons.
     _, c7 = bn.forward(seed004.EXAMPLE_X, np.ones(1), np.zeros(1), 1e-7)
@@ -313,8 +314,8 @@ def test_seed004_explain_verifies_every_claim() -> None:
 def test_seed004_explain_on_the_reference_inputs() -> None:
     explanation = seed004.explain(K.GRAD_X, K.GRAD_DOUT)
     assert explanation, str(explanation)
-    assert explanation[3].rows[0].agrees  # fresh TF-default layer, training=False: dout * gamma / sqrt(1 + 1e-3)
-    assert explanation[2].rows[2].max_abs_error > 0.1  # the naive test mode is far off
+    assert explanation.claims[3].rows[0].agrees  # fresh TF-default layer, training=False: dout * gamma / sqrt(1 + 1e-3)
+    assert explanation.claims[2].rows[2].max_abs_error > 0.1  # the naive test mode is far off
 
 
 def test_tensorflow_inference_gradient_is_the_constant_statistics_formula() -> None:

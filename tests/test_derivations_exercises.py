@@ -4,6 +4,9 @@ machinery serves Dense -> ReLU -> MSE and a derivation written from scratch in t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -13,13 +16,14 @@ from strategies import seeds
 from minigrad.derivations import Derivation, Stage
 from minigrad.derivations import batchnorm as bn
 from minigrad.derivations import dense_relu_mse as drm
+from minigrad.gradcheck import CheckReport, CheckRow
 
 RNG = np.random.default_rng(2024)
 X = RNG.standard_normal((5, 3)) * np.array([1.0, 0.3, 2.0]) + np.array([0.5, -1.0, 0.0])
 GAMMA, BETA = np.array([1.2, -0.7, 0.4]), np.array([0.1, 0.0, -0.3])
 
 # The mistakes students make, one per stage (each with the stage's own signature).
-TRAIN_MISTAKES = {
+TRAIN_MISTAKES: dict[str, Callable[..., Any]] = {
     "mu": lambda dmu, x: np.ones_like(x) * dmu,  # forgot 1/N
     "xmu": lambda dxmu: (dxmu, np.sum(dxmu, axis=0)),  # forgot the minus sign
     "sq": lambda dsq, xmu: xmu * dsq,  # forgot the factor 2
@@ -31,12 +35,18 @@ TRAIN_MISTAKES = {
     "out": lambda dout: (dout, dout),  # dbeta not summed over the batch
 }
 
-EVAL_MISTAKES = {
+EVAL_MISTAKES: dict[str, Callable[..., Any]] = {
     "xmu": lambda dxmu: dxmu - dxmu.mean(axis=0),  # the training habit: a path through a mean
     "xhat": lambda dxhat, moving_variance: dxhat / np.sqrt(moving_variance),  # forgot eps
     "gammax": lambda dgammax, gamma, xhat: (np.sum(dgammax * xhat, axis=0), dgammax),  # forgot gamma
     "out": lambda dout: (dout, np.mean(dout, axis=0)),  # mean instead of sum
 }
+
+
+def first_failure(report: CheckReport) -> CheckRow:
+    row = report.first_failure
+    assert row is not None, str(report)
+    return row
 
 
 def _ok_except(report, wrong: str) -> None:
@@ -147,7 +157,7 @@ def test_a_right_whole_backward_passes_every_gradient() -> None:
 def test_the_first_wrong_gradient_is_named_the_ones_before_pass(mistake: str, stage: str) -> None:
     report = bn.check_stages(X, GAMMA, BETA, backward=lambda dout, cache: staged_backward(dout, cache, mistake))
     assert not report
-    first = report.first_failure
+    first = first_failure(report)
     assert first.section == "your backward" and first.name == mistake
     assert report.first_wrong_stage == stage
     rows = report.section("your backward")
@@ -182,7 +192,7 @@ def test_whole_backward_as_a_tuple_and_with_missing_or_unknown_names() -> None:
 
 def test_whole_backward_that_crashes_or_has_wrong_shapes() -> None:
     report = bn.check_stages(X, GAMMA, BETA, backward=lambda dout, cache: cache["nope"])
-    assert not report and "KeyError" in report.first_failure.detail
+    assert not report and "KeyError" in first_failure(report).detail
     report = bn.check_stages(X, GAMMA, BETA, backward=lambda dout, cache: {"dgamma": dout})
     assert not report and "dgamma has shape (5, 3), but gamma has shape (3,)" in report["dgamma"].detail
 
@@ -204,10 +214,10 @@ def test_inference_mode_whole_backward() -> None:
         dx = dout * cache["gamma"] / np.sqrt(cache["moving_variance"] + cache["eps"])
         return {"dx": dx - dx.mean(axis=0)}
 
-    kwargs = {"mode": "eval", "moving_mean": 0.1, "moving_variance": 2.0}
+    kwargs: dict[str, Any] = {"mode": "eval", "moving_mean": 0.1, "moving_variance": 2.0}
     assert bn.check_stages(X, GAMMA, BETA, backward=eval_backward, **kwargs)
     report = bn.check_stages(X, GAMMA, BETA, backward=training_habit, **kwargs)
-    assert report.first_failure.name == "dx"
+    assert first_failure(report).name == "dx"
 
 
 # ------------------------------------------------------------------ Dense -> ReLU -> MSE
@@ -243,7 +253,7 @@ def test_dense_relu_mse_check_passes_for_random_shapes(n: int, d: int, k: int, s
     assert drm.check_stages(x, W, b, y, seed=seed)
 
 
-DENSE_MISTAKES = {
+DENSE_MISTAKES: dict[str, Callable[..., Any]] = {
     "z": lambda dz, x, W: (dz @ W.T, x.T @ dz, np.mean(dz, axis=0)),  # db: mean instead of sum
     "a": lambda da, z: da,  # ReLU's gate forgotten
     "diff": lambda ddiff: -ddiff,  # sign flipped
@@ -269,7 +279,7 @@ def test_dense_relu_mse_student_backward_named_first_wrong_gradient() -> None:
         return {"ddiff": ddiff, "da": da, "dz": dz, "dx": dz @ cache["W"].T, "dW": cache["x"].T @ dz, "db": dz.sum(0)}
 
     report = drm.check_stages(x, W, b, y, backward=backward)
-    assert report.first_failure.name == "dz" and report.first_wrong_stage == "a"
+    assert first_failure(report).name == "dz" and report.first_wrong_stage == "a"
     assert report["ddiff"].agrees and report["da"].agrees
 
 
@@ -331,7 +341,7 @@ def test_a_derivation_of_your_own_uses_the_same_machinery() -> None:
     assert not wrong and wrong.first_wrong_stage == "s"
     _ok_except(wrong, "s")
     yours = SOFTPLUS.check(values, backward=lambda dloss, cache: {"ds": np.ones((4, 2)), "du": np.ones((4, 2))})
-    assert yours.first_failure.name == "du"
+    assert first_failure(yours).name == "du"
 
 
 def test_derivation_definition_errors() -> None:

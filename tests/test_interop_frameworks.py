@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import Tolerance, grad_of
 
 import minigrad as mg
 from minigrad import interop
@@ -22,9 +23,9 @@ PARAMS = R.PARAM_NAMES.split(",")
 CASES = [("torch", "sgd"), ("torch", "adam"), ("keras", "sgd"), ("keras", "adam")]
 IDS = [f"{f}-{o}" for f, o in CASES]
 # Float64 throughout; the frameworks sum in other orders, so equal to a few ulps, not bit for bit.
-TIGHT = {"rtol": 1e-11, "atol": 1e-13}
+TIGHT = Tolerance(rtol=1e-11, atol=1e-13)
 # After Adam steps: Adam divides by |g|, so a last-digit difference in a tiny gradient grows.
-AFTER = {"rtol": 1e-9, "atol": 1e-11}
+AFTER = Tolerance(rtol=1e-9, atol=1e-11)
 
 
 def build(framework: str) -> nn.Sequential:
@@ -54,7 +55,7 @@ def minigrad_step(model: nn.Module, opt: mg.optim.Optimizer) -> tuple[float, np.
     pred = model(mg.tensor(R.X))
     loss = nn.mse_loss(pred, R.Y)
     loss.backward()
-    grads = [dict(model.named_parameters())[name].grad.copy() for name in PARAMS]
+    grads = [grad_of(dict(model.named_parameters())[name]).copy() for name in PARAMS]
     opt.step()
     return loss.item(), pred.numpy(), grads
 
@@ -153,6 +154,7 @@ def test_live_torch_training_continues_step_for_step(kind):
             model(mg.tensor(R.X_EVAL)).numpy(), tmodel(torch.from_numpy(R.X_EVAL)).numpy(), **AFTER
         )
     back = interop.from_torch(tmodel)
+    assert isinstance(back, nn.Sequential)
     back_opt = interop.from_torch_optimizer(topt, tmodel, back)
     assert not back.training and isinstance(back[1], nn.BatchNorm) and back[1].convention == "torch"
     for name, state in opt.state_dict().items():
@@ -178,11 +180,12 @@ def test_live_torch_layers_and_conventions():
     (tpred * tpred).sum().backward()
     for name, p in model.named_parameters():
         tp = tmodel.get_parameter(name.replace("gamma", "weight").replace("beta", "bias"))
-        np.testing.assert_allclose(p.grad, tp.grad.numpy().T if p.ndim == 2 else tp.grad.numpy(), **TIGHT)
+        np.testing.assert_allclose(grad_of(p), tp.grad.numpy().T if p.ndim == 2 else tp.grad.numpy(), **TIGHT)
     model.eval(), tmodel.eval()
     with torch.no_grad():
         np.testing.assert_allclose(model(mg.tensor(x)).numpy(), tmodel(torch.from_numpy(x)).numpy(), **TIGHT)
     back = interop.from_torch(tmodel)
+    assert isinstance(back, nn.Sequential)
     assert [type(m).__name__ for m in back] == [type(m).__name__ for m in model]
     assert back[1].momentum == "cumulative" and back[1].eps == 1e-4
     for key, value in model.state_dict().items():  # both updated their moving statistics once
@@ -338,7 +341,7 @@ def test_live_keras_every_layer_and_back():
     np.testing.assert_allclose(pred.numpy(), kpred.numpy(), **TIGHT)
     kgrads = tape.gradient(kloss, kmodel.trainable_variables)
     for (name, p), kgrad in zip(model.named_parameters(), kgrads):
-        np.testing.assert_allclose(p.grad, kgrad.numpy(), **TIGHT, err_msg=name)
+        np.testing.assert_allclose(grad_of(p), kgrad.numpy(), **TIGHT, err_msg=name)
     model.eval()
     np.testing.assert_allclose(model(mg.tensor(x)).numpy(), kmodel(x, training=False).numpy(), **TIGHT)
     back = interop.from_keras(kmodel)

@@ -8,9 +8,12 @@ form, it is also checked against that formula written out by hand here.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
+from helpers import grad_of
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import basic_indices
@@ -125,18 +128,18 @@ def test_binary_gradients_closed_form_with_broadcasting(rng):
 
     x, y = mg.tensor(a, requires_grad=True), mg.tensor(b, requires_grad=True)
     (x * y).backward(u)
-    np.testing.assert_allclose(x.grad, (u * b).sum(axis=1, keepdims=True))
-    np.testing.assert_allclose(y.grad, (u * a).sum(axis=0, keepdims=True))
+    np.testing.assert_allclose(grad_of(x), (u * b).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(grad_of(y), (u * a).sum(axis=0, keepdims=True))
 
     x, y = mg.tensor(a, requires_grad=True), mg.tensor(b, requires_grad=True)
     (x / y).backward(u)
-    np.testing.assert_allclose(x.grad, (u / b).sum(axis=1, keepdims=True))
-    np.testing.assert_allclose(y.grad, (-u * a / b**2).sum(axis=0, keepdims=True))
+    np.testing.assert_allclose(grad_of(x), (u / b).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(grad_of(y), (-u * a / b**2).sum(axis=0, keepdims=True))
 
     x, y = mg.tensor(a, requires_grad=True), mg.tensor(b, requires_grad=True)
     (x - y).backward(u)
-    np.testing.assert_allclose(x.grad, u.sum(axis=1, keepdims=True))
-    np.testing.assert_allclose(y.grad, -u.sum(axis=0, keepdims=True))
+    np.testing.assert_allclose(grad_of(x), u.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(grad_of(y), -u.sum(axis=0, keepdims=True))
 
 
 def test_reflected_operators_closed_form(rng):
@@ -146,15 +149,15 @@ def test_reflected_operators_closed_form(rng):
     for const in (2.5, c):
         x = mg.tensor(a, requires_grad=True)
         (const - x).sum().backward()
-        np.testing.assert_allclose(x.grad, -np.ones((2, 3)))
+        np.testing.assert_allclose(grad_of(x), -np.ones((2, 3)))
 
         x = mg.tensor(a, requires_grad=True)
         (const / x).sum().backward()
-        np.testing.assert_allclose(x.grad, -np.broadcast_to(const, (2, 3)) / a**2)
+        np.testing.assert_allclose(grad_of(x), -np.broadcast_to(const, (2, 3)) / a**2)
 
         x = mg.tensor(a, requires_grad=True)
         (const * x).sum().backward()
-        np.testing.assert_allclose(x.grad, np.broadcast_to(const, (2, 3)))
+        np.testing.assert_allclose(grad_of(x), np.broadcast_to(const, (2, 3)))
 
 
 # ------------------------------------------------------------------------------- pow
@@ -181,7 +184,7 @@ def test_pow_gradient_closed_form(exponent, rng):
     a = rng.uniform(0.5, 2.0, size=(2, 3))
     x = mg.tensor(a, requires_grad=True)
     u = backward_with_upstream(x**exponent, rng)
-    np.testing.assert_allclose(x.grad, u * exponent * a ** (exponent - 1))
+    np.testing.assert_allclose(grad_of(x), u * exponent * a ** (exponent - 1))
 
 
 def test_pow_zero_has_zero_gradient_even_at_zero():
@@ -243,8 +246,8 @@ def test_matmul_gradient_closed_form(rng):
     a, b = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
     x, y = mg.tensor(a, requires_grad=True), mg.tensor(b, requires_grad=True)
     g = backward_with_upstream(x @ y, rng)
-    np.testing.assert_allclose(x.grad, g @ b.T)
-    np.testing.assert_allclose(y.grad, a.T @ g)
+    np.testing.assert_allclose(grad_of(x), g @ b.T)
+    np.testing.assert_allclose(grad_of(y), a.T @ g)
 
 
 def test_matmul_of_two_vectors_gradient(rng):
@@ -255,8 +258,8 @@ def test_matmul_of_two_vectors_gradient(rng):
     assert out.shape == ()
     np.testing.assert_allclose(out.item(), a @ b)
     out.backward()
-    np.testing.assert_allclose(u.grad, b)
-    np.testing.assert_allclose(v.grad, a)
+    np.testing.assert_allclose(grad_of(u), b)
+    np.testing.assert_allclose(grad_of(v), a)
 
 
 # --------------------------------------------------------------------------- reductions
@@ -313,24 +316,24 @@ def test_reduction_gradients_closed_form(axis, keepdims, rng):
 
     x = mg.tensor(a, requires_grad=True)
     u = backward_with_upstream(x.sum(axis=axis, keepdims=keepdims), rng)
-    np.testing.assert_allclose(x.grad, np.broadcast_to(expand(u), a.shape))
+    np.testing.assert_allclose(grad_of(x), np.broadcast_to(expand(u), a.shape))
 
     x = mg.tensor(a, requires_grad=True)
     u = backward_with_upstream(x.mean(axis=axis, keepdims=keepdims), rng)
-    np.testing.assert_allclose(x.grad, np.broadcast_to(expand(u), a.shape) / n)
+    np.testing.assert_allclose(grad_of(x), np.broadcast_to(expand(u), a.shape) / n)
 
     for ddof in (0, 1):
         x = mg.tensor(a, requires_grad=True)
         u = backward_with_upstream(x.var(axis=axis, keepdims=keepdims, ddof=ddof), rng)
         centred = a - a.mean(axis=axis, keepdims=True)
-        np.testing.assert_allclose(x.grad, expand(u) * 2 * centred / (n - ddof))
+        np.testing.assert_allclose(grad_of(x), expand(u) * 2 * centred / (n - ddof))
 
 
 def test_sum_gradient_is_a_writable_array_of_ones():
     x = mg.tensor(np.zeros((2, 3)), requires_grad=True)
     x.sum().backward()
     np.testing.assert_array_equal(x.grad, np.ones((2, 3)))
-    x.grad[0, 0] = 5.0  # not a read-only broadcast view
+    grad_of(x)[0, 0] = 5.0  # not a read-only broadcast view
 
 
 # -------------------------------------------------------------------- unary functions
@@ -338,7 +341,7 @@ def _positive(rng, shape):
     return rng.uniform(0.5, 3.0, size=shape)
 
 
-UNARY = {
+UNARY: dict[str, tuple[Callable[..., Any], ...]] = {
     # name: (call on a tensor, NumPy forward, derivative by hand, input generator)
     "exp": (lambda x: x.exp(), np.exp, np.exp, lambda rng, s: rng.standard_normal(s)),
     "log": (lambda x: x.log(), np.log, lambda a: 1 / a, _positive),
@@ -368,7 +371,7 @@ def test_unary_gradient_closed_form(name, rng):
     a = make(rng, (3, 4))
     x = mg.tensor(a, requires_grad=True)
     u = backward_with_upstream(call(x), rng)
-    np.testing.assert_allclose(x.grad, u * derivative(a))
+    np.testing.assert_allclose(grad_of(x), u * derivative(a))
 
 
 def test_relu_gradient_at_the_kink_is_zero():
@@ -385,6 +388,7 @@ def reshape_cases(draw):
     shape = draw(shapes(max_side=4))
     size = int(np.prod(shape, dtype=int))
     kind = draw(st.sampled_from(["flat", "permuted", "with ones", "column"]))
+    new: tuple[int, ...]
     if kind == "flat":
         new = (size,)
     elif kind == "permuted":
