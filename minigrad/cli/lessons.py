@@ -15,15 +15,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 #: Per-cell limit; every lesson is meant to run in well under a minute in total.
 CELL_TIMEOUT_S = 300
+#: The kernelspec the lessons run in (their metadata names it too).
+KERNEL = "python3"
 
 
 #: Where a wheel install keeps the lessons (setup.py maps the repository's lessons/ there).
 PACKAGED_LESSONS = Path(__file__).resolve().parents[1] / "_lessons"
 #: The modules the `lessons` extra provides (the kernel is ipykernel's).
-NEEDED = ("matplotlib", "nbformat", "nbclient", "nbconvert", "ipykernel")
+NEEDED = ("matplotlib", "nbformat", "nbclient", "nbconvert", "ipykernel", "latex2mathml")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -87,7 +90,7 @@ def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT_S):
 
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        notebook, timeout=timeout, kernel_name=KERNEL, resources={"metadata": {"path": str(path.parent)}}
     )
     # The kernel inherits this process's environment. Force the inline backend: it needs no screen
     # and embeds every figure as a PNG (a backend such as Agg inherited from a CI environment
@@ -106,13 +109,11 @@ def execute_notebook(path: Path, timeout: int = CELL_TIMEOUT_S):
     return notebook
 
 
-def write_html(notebook, destination: Path) -> Path:
-    from nbconvert import HTMLExporter
+def write_html(notebook, destination: Path, source: Path | None = None, nav: str = "") -> Path:
+    """The offline HTML copy of an executed notebook (formulas as MathML); `source` gives its title."""
+    from minigrad.cli.lesson_html import lesson_info, write_page
 
-    body, _ = HTMLExporter().from_notebook_node(notebook)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_text(body, encoding="utf-8")
-    return destination
+    return write_page(notebook, destination, lesson_info(source) if source else None, nav)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -161,21 +162,54 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {len(copies)} files into {args.copy.resolve()}")
         print(f"open them with:  jupyter lab {args.copy}   (or: jupyter notebook {args.copy})")
         return 0
+    problem = kernel_problem()
+    if problem:
+        print(f"lessons: {problem}", file=sys.stderr)
+        return 2
+    from minigrad.cli.lesson_html import INDEX_NAME, lesson_info, nav_bar, write_index
+
     output = args.output or default_output_dir(directory)
-    failures, written = 0, 0
-    for path in notebooks:
+    infos = [lesson_info(path) for path in notebooks]
+    pages = [path.stem + ".html" for path in notebooks]
+    executed: dict[int, Any] = {}
+    failures = 0
+    for k, path in enumerate(notebooks):
         start = time.perf_counter()
         try:
             notebook = execute_notebook(path)
+            html = write_html(notebook, output / pages[k], path, nav_bar(pages, infos, k))
         except Exception as error:  # report the failing lesson; stop unless asked to keep going
             failures += 1
             print(f"FAILED  {path.name}: {error_summary(error)}", file=sys.stderr)
             if not args.keep_going:
                 break
             continue
-        html = write_html(notebook, output / (path.stem + ".html"))
-        written += 1
+        executed[k] = notebook
         print(f"ok      {path.name} ({time.perf_counter() - start:.1f} s) -> {html}")
-    print(f"{written} of {len(notebooks)} lessons ran", end="")
-    print(f"; HTML copies with their plots are in {output.resolve()}" if written else "; no HTML written")
+    kept = sorted(executed)
+    if kept and len(kept) < len(notebooks):
+        # some lesson failed or was not reached: link each page only to pages that were written
+        for j, k in enumerate(kept):
+            nav = nav_bar([pages[i] for i in kept], [infos[i] for i in kept], j)
+            write_html(executed[k], output / pages[k], notebooks[k], nav)
+    print(f"{len(kept)} of {len(notebooks)} lessons ran", end="")
+    if kept:
+        index = write_index(output / INDEX_NAME, [pages[k] for k in kept], [infos[k] for k in kept])
+        print(f"; HTML copies with their plots are in {output.resolve()}; start at {index.resolve()}")
+    else:
+        print("; no HTML written")
     return 1 if failures else 0
+
+
+def kernel_problem(name: str = KERNEL) -> str | None:
+    """Why the lessons cannot start a kernel (no kernelspec `name`), or None when they can."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return (
+            f"no Jupyter kernel named {name!r} is installed, so the notebooks cannot run; "
+            f"install one for this Python with:  {Path(sys.executable).name} -m ipykernel install --user"
+        )
+    return None

@@ -1,0 +1,164 @@
+"""The lessons' HTML copies without executing anything: formulas to MathML, titles, index and nav."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from minigrad.cli.lesson_html import (
+    LessonInfo,
+    MathConversionError,
+    MathMLRenderer,
+    lesson_info,
+    markdown_to_html,
+    nav_bar,
+    tex_to_mathml,
+    write_index,
+    write_page,
+)
+
+LESSONS = Path(__file__).resolve().parents[1] / "lessons"
+NOTEBOOKS = sorted(LESSONS.glob("*.ipynb"))
+ALL_NOTEBOOKS = NOTEBOOKS + sorted((LESSONS / "exercises").glob("*.ipynb"))
+
+
+def maths(html: str) -> list[str]:
+    return re.findall(r"<math\b.*?</math>", html, re.S)
+
+
+# ------------------------------------------------------------------------------ formulas
+def test_inline_formula_becomes_inline_mathml():
+    out = markdown_to_html(r"the error is $O(\varepsilon^2)$, small")
+    (formula,) = maths(out)
+    assert 'display="inline"' in formula and "<msup>" in formula
+    assert "$" not in out and "\\" not in out and "the error is" in out
+
+
+def test_display_formulas_in_both_spellings():
+    for source in (r"$$\frac{a}{b}$$", "\\[\\frac{a}{b}\\]", "\\\\[\\frac{a}{b}\\\\]"):
+        (formula,) = maths(markdown_to_html(source))
+        assert 'display="block"' in formula and "<mfrac>" in formula, source
+
+
+def test_inline_latex_delimiters():
+    for source in (r"a \(\hat x\) b", r"a \\(\hat x\\) b"):
+        (formula,) = maths(markdown_to_html(source))
+        assert 'display="inline"' in formula and "<mover" in formula, source
+
+
+def test_a_multiline_display_stays_one_formula():
+    out = markdown_to_html("$$\na = b\n\\quad\nc = \\sqrt{d}\n$$")
+    (formula,) = maths(out)
+    assert "<msqrt>" in formula
+
+
+def test_dollar_amounts_are_not_math():
+    out = markdown_to_html("It costs $5, or $10 with tax.")
+    assert not maths(out) and "$5, or $10" in out
+
+
+def test_escaped_dollar_and_code_spans_are_not_math():
+    out = markdown_to_html(r"a literal \$x\$ and `$y$` in code")
+    assert not maths(out) and "$x$" in out and "<code>$y$</code>" in out
+
+
+def test_underscores_in_text_lose_their_backslash():
+    formula = tex_to_mathml(r"\text{moving\_mean} + 1")
+    assert "<mtext>moving_mean</mtext>" in formula
+
+
+def test_unknown_command_is_a_clear_error():
+    with pytest.raises(MathConversionError, match=r"`\\foo x` to MathML: latex2mathml does not know \\foo$"):
+        markdown_to_html(r"see $\foo x$")
+
+
+def test_code_cells_and_outputs_keep_their_dollars(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell('print("$x$ costs $5")')
+    code.outputs = [nbformat.v4.new_output("stream", name="stdout", text="$x$ costs $5\n")]
+    notebook.cells = [nbformat.v4.new_markdown_cell("# T\n\nmath $x$"), code]
+    page = write_page(notebook, tmp_path / "page.html").read_text(encoding="utf-8")
+    assert len(maths(page)) == 1  # the markdown's, and only that
+    assert page.count("$x$ costs $5") == 2  # the source and the output, verbatim
+    assert not re.search(r"<script[^>]*\bsrc=", page), "the page loads a script"
+    assert "mathjax" not in page.lower()
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=[p.stem for p in ALL_NOTEBOOKS])
+def test_every_formula_in_the_notebook_converts(path):
+    found: list[str] = []
+
+    class Collect(MathMLRenderer):
+        def inline_math(self, body: str) -> str:
+            found.append(body)
+            return super().inline_math(body)
+
+        def block_math(self, body: str) -> str:
+            found.append(body)
+            return super().block_math(body)
+
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            out = markdown_to_html("".join(cell["source"]), Collect(escape=False))
+            leftover = re.sub(r"<math\b.*?</math>|<code>.*?</code>|<pre>.*?</pre>", "", out, flags=re.S)
+            assert not re.search(r"\$|\\[A-Za-z]+", leftover), f"{path.name}: raw TeX left in {leftover[:300]}"
+    dollars = sum("".join(c["source"]).count("$") for c in cells if c["cell_type"] == "markdown")
+    assert found or not dollars, f"{path.name}: has dollars but no formula was found"
+
+
+# ------------------------------------------------------------------------- titles and index
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_lesson_title_and_what_it_answers_follow_the_pattern(path):
+    number = int(path.name.split("_")[0])
+    first_line = "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"]).splitlines()[0]
+    assert re.fullmatch(rf"# Lesson {number} — \S.*", first_line), f"{path.name}: title line is {first_line!r}"
+    info = lesson_info(path)
+    assert info.title == first_line[2:]
+    assert info.answers.endswith((".", "?")) and len(info.answers) > 20, f"{path.name}: no **What it answers:** line"
+
+
+def test_lesson_info_falls_back_to_the_first_heading(tmp_path):
+    path = tmp_path / "x.ipynb"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Intro\n## Some title\ntext")])
+    nbformat.write(notebook, path)
+    assert lesson_info(path) == LessonInfo(title="Some title", answers="")
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    assert lesson_info(path) == LessonInfo(title="x", answers="")
+
+
+def test_nav_bar_links_neighbours_and_the_index():
+    infos = [LessonInfo(f"Lesson {i} — T{i}", "") for i in (1, 2, 3)]
+    pages = ["a.html", "b.html", "c.html"]
+    first, middle, last = (nav_bar(pages, infos, k) for k in range(3))
+    links = lambda nav: re.findall(r'href="([^"]+)"', nav)
+    assert links(first) == ["index.html", "b.html"]
+    assert links(middle) == ["a.html", "index.html", "c.html"]
+    assert links(last) == ["b.html", "index.html"]
+    assert "Lesson 1 — T1" in middle and "Lesson 3 — T3" in middle
+
+
+def test_index_lists_every_page_with_its_answer(tmp_path):
+    infos = [LessonInfo("Lesson 1 — Tensors", "Why is $x^2$ fine?"), LessonInfo("Lesson 2 — More", "")]
+    text = write_index(tmp_path / "index.html", ["a.html", "b.html"], infos).read_text(encoding="utf-8")
+    assert re.findall(r'<li><a href="([^"]+)">', text) == ["a.html", "b.html"]
+    assert "Lesson 1 — Tensors" in text and len(maths(text)) == 1 and "$" not in text
+
+
+# ------------------------------------------------------------------------- the command
+def test_missing_kernelspec_is_a_clear_error(monkeypatch, capsys):
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    from minigrad.cli.main import main
+
+    def no_kernel(self, name):
+        raise NoSuchKernel(name)
+
+    monkeypatch.setattr(KernelSpecManager, "get_kernel_spec", no_kernel)
+    assert main(["lessons", "--dir", str(LESSONS), "--only", "01_"]) == 2
+    err = capsys.readouterr().err
+    assert "no Jupyter kernel named 'python3'" in err and "ipykernel install" in err and "Traceback" not in err
