@@ -113,13 +113,11 @@ def test_every_formula_in_the_notebook_converts(path):
 
 # ------------------------------------------------------------------------- titles and index
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_lesson_title_and_what_it_answers_follow_the_pattern(path):
-    number = int(path.name.split("_")[0])
-    first_line = "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"]).splitlines()[0]
-    assert re.fullmatch(rf"# Lesson {number} — \S.*", first_line), f"{path.name}: title line is {first_line!r}"
+def test_index_reads_each_lessons_title_and_answer(path):
+    # the pattern itself is test_lesson_style's; this checks the index reads it
     info = lesson_info(path)
-    assert info.title == first_line[2:]
-    assert info.answers.endswith((".", "?")) and len(info.answers) > 20, f"{path.name}: no **What it answers:** line"
+    assert info.title.startswith(f"Lesson {int(path.name.split('_')[0])} — "), info
+    assert info.answers and not info.answers.startswith("*"), f"{path.name}: no **What it answers:** sentence read"
 
 
 def test_lesson_info_falls_back_to_the_first_heading(tmp_path):
