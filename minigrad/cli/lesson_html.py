@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from jinja2 import pass_context
 from latex2mathml.converter import convert as _latex_to_mathml
@@ -35,6 +36,7 @@ _TEXT_ESCAPE = re.compile(r"\\([_%&#$ {}])")
 _MTEXT = re.compile(r"(<mtext[^>]*>)(.*?)(</mtext>)", re.S)
 # latex2mathml writes an unknown command as visible text (`<mi>\foo</mi>`): a backslash and a letter.
 _LEFTOVER_COMMAND = re.compile(r">[^<]*(\\[A-Za-z]+)[^<]*<")
+_MATH = re.compile(r"<math\b.*?</math>", re.S)
 
 
 def tex_to_mathml(tex: str, display: bool = False) -> str:
@@ -95,11 +97,61 @@ class MathMLRenderer(IPythonRenderer):
         """`\\begin{aligned}...\\end{aligned}` and friends, converted whole."""
         return tex_to_mathml(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
 
+    def heading(self, text: str, level: int, **attrs: Any) -> str:
+        """A heading with its anchor link; formulas kept out of the XML round trip that adds it.
+
+        nbconvert's anchor code re-serialises the heading with ElementTree, which would write
+        `<ns0:math>`, an element browsers do not know.
+        """
+        kept: list[str] = []
+
+        def keep(m: re.Match[str]) -> str:
+            kept.append(m.group(0))
+            return f"MGMATH{len(kept) - 1}MGMATH"
+
+        out = str(super().heading(_MATH.sub(keep, text), level, **attrs))
+        placeholder = re.compile(r"MGMATH(\d+)MGMATH")
+        # in the anchor's id and href a formula stands as its text, quoted as nbconvert quotes it
+        as_text = lambda m: quote(html.unescape(re.sub(r"<[^>]+>", "", kept[int(m.group(1))])))
+        out = re.sub(r'"[^"<>]*"', lambda a: placeholder.sub(as_text, a.group(0)), out)
+        return placeholder.sub(lambda m: kept[int(m.group(1))], out)
+
 
 def markdown_to_html(source: str, renderer: MathMLRenderer | None = None) -> str:
     """Markdown (a notebook's markdown cell) as HTML, every formula as MathML."""
     renderer = renderer or MathMLRenderer(escape=False)
     return str(MarkdownWithMath(renderer=renderer, block=_BlockParser(), inline=_InlineParser()).render(source))
+
+
+class _Collector(MathMLRenderer):
+    """Writes nothing for a formula; keeps its TeX (for `formulas`)."""
+
+    def __init__(self) -> None:
+        """A renderer whose `found` lists each formula's TeX in reading order."""
+        super().__init__(escape=False)
+        self.found: list[str] = []
+
+    def block_math(self, body: str) -> str:
+        """Keep a display formula."""
+        self.found.append(body)
+        return ""
+
+    def inline_math(self, body: str) -> str:
+        """Keep an inline formula."""
+        self.found.append(body)
+        return ""
+
+    def latex_environment(self, name: str, body: str) -> str:
+        """Keep an environment, whole."""
+        self.found.append(f"\\begin{{{name}}}{body}\\end{{{name}}}")
+        return ""
+
+
+def formulas(source: str) -> list[str]:
+    """The TeX of every formula in a markdown text, in reading order: what `markdown_to_html` converts."""
+    collector = _Collector()
+    markdown_to_html(source, collector)
+    return collector.found
 
 
 # ---------------------------------------------------------------------------------- the pages
