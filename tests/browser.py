@@ -9,10 +9,12 @@ needs the browser marks itself `@needs_chromium` and is skipped cleanly where ch
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +73,22 @@ def screenshot(page: Path, png: Path, profile: Path, width: int = 1200, height: 
     result = chromium(page, profile, f"--window-size={width},{height}", f"--screenshot={png}")
     assert png.is_file(), f"chromium wrote no screenshot of {page}: {result.stderr[-2000:]}"
     return png
+
+
+_PROBED = re.compile(r'<pre id="mg-probe">(.*?)</pre>', re.S)
+
+
+def probe(page: Path, script: str, scratch: Path) -> Any:
+    """Open a copy of `page` with `script` appended and return the JSON the script leaves in the page.
+
+    `script` is a `<script>` that, once the page has loaded, appends `<pre id="mg-probe">JSON</pre>`
+    to the body (real DOM, real layout: what chromium itself computed). `scratch` is a folder for the
+    copy and the browser profile.
+    """
+    probed = scratch / f"probed_{page.name}"
+    text = page.read_text(encoding="utf-8")
+    probed.write_text(text.replace("</body>", script + "</body>"), encoding="utf-8")
+    dom = dump_dom(probed, scratch / "profile")
+    found = _PROBED.search(dom)
+    assert found, f"no probe output from {page}"
+    return json.loads(html.unescape(found.group(1)))

@@ -17,6 +17,9 @@ settings.register_profile("minigrad", max_examples=30, deadline=None, derandomiz
 settings.register_profile("explore", settings.get_profile("minigrad"), max_examples=300, derandomize=False)
 settings.load_profile("minigrad")
 
+# the wheel venv and the session's one run of every lesson (tests/lessons_run.py)
+pytest_plugins = ["lessons_run"]
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:

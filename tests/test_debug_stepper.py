@@ -8,22 +8,19 @@ the page, which `--dump-dom` returns once the page is idle (`--virtual-time-budg
 
 from __future__ import annotations
 
-import html
 import json
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import needs_chromium
+from browser import probe as browser_probe
+from lessons_run import LessonsRun
 
 import minigrad as mg
 from minigrad.debug import backward_steps, stepper
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 
 
 def graph():
@@ -158,30 +155,8 @@ def positions(n_steps: int) -> list[int]:
 
 def probe(page: Path, tmp_path: Path, index: int = 0) -> dict:
     """Open `page` (with the probe appended) in headless chromium, networking disabled."""
-    text = page.read_text(encoding="utf-8")
     script = _PROBE.replace("INDEX", str(index)).replace("ACTIONS", json.dumps(ACTIONS))
-    probed = tmp_path / f"probed_{page.name}"
-    probed.write_text(text.replace("</body>", script + "</body>"), encoding="utf-8")
-    result = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--host-resolver-rules=MAP * ~NOTFOUND",  # no name resolves: nothing can be fetched
-            "--proxy-server=127.0.0.1:9",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            probed.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    found = re.search(r'<pre id="mg-probe">(.*?)</pre>', result.stdout, re.S)
-    assert found, f"no probe output; chromium said: {result.stderr[-2000:]}"
-    return json.loads(html.unescape(found.group(1)))
+    return browser_probe(page, script, tmp_path)
 
 
 def check_follows(snaps: list[dict], expected: list[tuple[str, str]]) -> None:
@@ -218,11 +193,9 @@ def test_two_steppers_on_one_page_are_independent(tmp_path):
 
 @needs_chromium
 @pytest.mark.lessons
-def test_stepper_in_an_executed_lessons_html_copy(tmp_path):
-    from minigrad.cli.lessons import execute_notebook, write_html
-
+def test_stepper_in_an_executed_lessons_html_copy(tmp_path, lessons_run: LessonsRun):
     lesson = Path(__file__).resolve().parents[1] / "lessons" / "01_tensors_and_autograd.ipynb"
-    page = write_html(execute_notebook(lesson), tmp_path / "lesson01.html")
+    page = lessons_run.page(lesson)  # the session's one run of the lessons (tests/lessons_run.py)
     text = page.read_text(encoding="utf-8")
     assert text.count('class="mg-stepper"') == 1
     panels = _panels(text)  # nbconvert rewrites the markup (attribute order): parse it

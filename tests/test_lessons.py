@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-from minigrad.cli.lessons import execute_notebook
+from lessons_run import LessonsRun
 
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 NOTEBOOKS = sorted(LESSONS.glob("*.ipynb"))
@@ -46,28 +43,17 @@ def test_lesson_opens_with_goals_and_ends_with_a_summary(path):
 
 @pytest.mark.lessons
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_lesson_executes(path):
-    notebook = execute_notebook(path)
-    errors = [
-        o
-        for c in notebook.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    assert not errors
+def test_lesson_executes(path: Path, lessons_run: LessonsRun) -> None:
+    # the session's one run (tests/lessons_run.py) stops no lesson early: it runs with --keep-going
+    out = lessons_run.result
+    failed = [line for line in out.stderr.splitlines() if line.startswith(f"FAILED  {path.name}")]
+    assert not failed, "\n".join(failed)
+    assert f"ok      {path.name}" in out.stdout and lessons_run.page(path).is_file(), out.stdout + out.stderr[-3000:]
 
 
-def test_cli_runs_a_lesson_and_writes_html_with_plots(tmp_path):
+@pytest.mark.lessons
+def test_cli_writes_html_with_plots_and_says_where(lessons_run: LessonsRun) -> None:
     with_plot = next(p for p in NOTEBOOKS if "moving" in p.name)
-    result = subprocess.run(
-        [sys.executable, "-m", "minigrad", "lessons", "--only", with_plot.stem, "--output", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=LESSONS.parent,
-    )
-    assert result.returncode == 0, result.stderr
-    html = tmp_path / (with_plot.stem + ".html")
-    assert str(html) in result.stdout or html.name in result.stdout
+    html = lessons_run.page(with_plot)
+    assert str(html) in lessons_run.result.stdout
     assert "data:image/png;base64" in html.read_text(encoding="utf-8")
