@@ -86,8 +86,11 @@ def probe(page: Path, script: str, scratch: Path) -> Any:
     copy and the browser profile.
     """
     probed = scratch / f"probed_{page.name}"
-    text = page.read_text(encoding="utf-8")
-    probed.write_text(text.replace("</body>", script + "</body>"), encoding="utf-8")
+    text = page.read_text(encoding="utf-8").replace("</body>", script + "</body>")
+    # the copy lives elsewhere: a <base> keeps its relative links pointing next to the original
+    base = f'<base href="{page.resolve().parent.as_uri()}/">'
+    text = re.sub(r"<head\b[^>]*>", lambda m: m.group(0) + base, text, count=1)
+    probed.write_text(text, encoding="utf-8")
     dom = dump_dom(probed, scratch / "profile")
     found = _PROBED.search(dom)
     assert found, f"no probe output from {page}"

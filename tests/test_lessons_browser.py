@@ -76,7 +76,7 @@ def test_lesson_page_shows_math_not_tex_and_links_its_neighbours(
     assert not raw, f"{notebook.stem}: raw TeX on the page: {raw[:5]}"
     # every formula of every markdown cell is a MathML element in that cell, laid out as math
     assert seen["cells"] == _markdown_formulas(notebook)
-    assert set(seen["displays"]) <= {"inline math", "block math"}, set(seen["displays"])
+    assert set(seen["displays"]) <= {"math", "inline math", "block math"}, set(seen["displays"])  # MathML Core
     assert lesson_info(notebook).title in seen["text"]
     # previous / index / next, top and bottom, each to a page that exists
     k = LESSONS.index(notebook)
