@@ -156,3 +156,30 @@ def test_missing_kernelspec_is_a_clear_error(monkeypatch, capsys):
     assert main(["lessons", "--dir", str(LESSONS), "--only", "01_"]) == 2
     err = capsys.readouterr().err
     assert "no Jupyter kernel named 'python3'" in err and "ipykernel install" in err and "Traceback" not in err
+
+
+@pytest.mark.lessons
+def test_keep_going_links_and_reports_only_the_pages_written(tmp_path, capsys):
+    from minigrad.cli.main import main
+
+    def lesson(name: str, markdown: str, code: str) -> None:
+        cells = [nbformat.v4.new_markdown_cell(markdown), nbformat.v4.new_code_cell(code)]
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / name)
+
+    lesson("01_ok.ipynb", "# Lesson 1 — One\n**What it answers:** Does one run?", "x = 1")
+    lesson("02_raises.ipynb", "# Lesson 2 — Two", "raise ValueError('planted')")
+    lesson("03_bad_tex.ipynb", r"# Lesson 3 — Three" + "\nsee $\\foo x$", "x = 3")
+    lesson("04_ok.ipynb", "# Lesson 4 — Four", "x = 4")
+    out = tmp_path / "html"
+    assert main(["lessons", "--dir", str(tmp_path), "--output", str(out), "--keep-going"]) == 1
+    printed = capsys.readouterr()
+    assert "FAILED  02_raises.ipynb: " in printed.err and "planted" in printed.err and "\x1b[" not in printed.err
+    assert "FAILED  03_bad_tex.ipynb: MathConversionError: " in printed.err and "\\foo" in printed.err
+    assert sorted(p.name for p in out.iterdir()) == ["01_ok.html", "04_ok.html", "index.html"]
+    assert "02_raises.html" not in printed.out and "03_bad_tex.html" not in printed.out
+    assert "2 of 4 lessons ran" in printed.out and str(out / "index.html") in printed.out
+    first = (out / "01_ok.html").read_text(encoding="utf-8")
+    assert re.findall(r'href="([^"#]+)"', first) == ["index.html", "04_ok.html"] * 2  # top and bottom bars
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<li><a href="([^"]+)"', index) == ["01_ok.html", "04_ok.html"]
+    assert "Does one run?" in index

@@ -17,7 +17,7 @@ import pytest
 from browser import needs_chromium, probe
 from lessons_run import LESSONS, LessonsRun
 
-from minigrad.cli.lesson_html import formulas, lesson_info
+from minigrad.cli.lesson_html import formulas, lesson_info, plain_text
 
 pytestmark = [needs_chromium, pytest.mark.lessons]
 
@@ -77,7 +77,7 @@ def test_lesson_page_shows_math_not_tex_and_links_its_neighbours(
     # every formula of every markdown cell is a MathML element in that cell, laid out as math
     assert seen["cells"] == _markdown_formulas(notebook)
     assert set(seen["displays"]) <= {"math", "inline math", "block math"}, set(seen["displays"])  # MathML Core
-    assert lesson_info(notebook).title in seen["text"]
+    assert plain_text(lesson_info(notebook).title) in seen["text"]
     # previous / index / next, top and bottom, each to a page that exists
     k = LESSONS.index(notebook)
     expected = ["mg-index"] + (["mg-prev"] if k > 0 else []) + (["mg-next"] if k < len(LESSONS) - 1 else [])
@@ -98,6 +98,6 @@ def test_index_lists_every_lesson_with_what_it_answers(lessons_run: LessonsRun, 
     assert all(_file(url).is_file() for _, url in seen["links"])
     for notebook in LESSONS:
         info = lesson_info(notebook)
-        assert info.title in seen["text"] and info.answers, notebook.stem
+        assert plain_text(info.title) in seen["text"] and plain_text(info.answers) in seen["text"], notebook.stem
     answers_math = sum(len(formulas(lesson_info(p).answers)) for p in LESSONS)
     assert seen["maths"] == answers_math

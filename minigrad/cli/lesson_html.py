@@ -229,7 +229,7 @@ def _inline(markdown: str) -> str:
     return rendered[3:-4] if rendered.startswith("<p>") and rendered.endswith("</p>") else rendered
 
 
-def _plain(markdown: str) -> str:
+def plain_text(markdown: str) -> str:
     """A title as plain text for <title> and link tooltips: markup and formulas' tags dropped."""
     return html.unescape(re.sub(r"<[^>]+>", "", _inline(markdown)))
 
@@ -258,7 +258,7 @@ def nav_bar(pages: Sequence[str], infos: Sequence[LessonInfo], k: int) -> str:
 def write_page(notebook: Any, destination: Path, info: LessonInfo | None = None, nav: str = "") -> Path:
     """The HTML copy of an executed notebook: formulas as MathML, no network needed, `nav` on top and bottom."""
     if info is not None:
-        notebook.metadata["title"] = _plain(info.title)
+        notebook.metadata["title"] = plain_text(info.title)
     body, _ = OfflineHTMLExporter().from_notebook_node(notebook, resources={"minigrad_nav": nav, "minigrad_css": CSS})
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_text(body, encoding="utf-8")
