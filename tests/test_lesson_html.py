@@ -94,6 +94,16 @@ def test_code_cells_and_outputs_keep_their_dollars(tmp_path):
     assert "mathjax" not in page.lower()
 
 
+def test_a_cell_collapsed_in_the_notebook_is_collapsed_on_the_page(tmp_path):
+    helper = nbformat.v4.new_code_cell("# Check helper: every number\nassert 1")
+    helper.metadata["jupyter"] = {"source_hidden": True}
+    notebook = nbformat.v4.new_notebook(cells=[helper, nbformat.v4.new_code_cell("shown = 1")])
+    page = write_page(notebook, tmp_path / "page.html").read_text(encoding="utf-8")
+    (folded,) = re.findall(r"<details.*?</details>", page, re.S)
+    assert re.search(r"<summary># Check helper: every number\s", folded) and "assert" in folded
+    assert "shown" in page and "shown" not in folded
+
+
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=[p.stem for p in ALL_NOTEBOOKS])
 def test_every_formula_in_the_notebook_converts(path):
     cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "markdown"]

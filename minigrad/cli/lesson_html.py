@@ -155,7 +155,8 @@ def formulas(source: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------- the pages
-#: No MathJax, no require.js, no mermaid: each would be fetched from a CDN and none is needed.
+#: No MathJax, no require.js, no mermaid: each would be fetched from a CDN and none is needed. A
+#: code cell collapsed in the notebook (a check helper) stays collapsed: its first line, click to open.
 _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
@@ -163,6 +164,13 @@ _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block extra_css -%}<style>{{ resources.minigrad_css }}</style>{%- endblock extra_css -%}
 {%- block body_header -%}{{ super() }}{{ resources.minigrad_nav }}{%- endblock body_header -%}
 {%- block body_footer -%}{{ resources.minigrad_nav }}{{ super() }}{%- endblock body_footer -%}
+{%- block input_group -%}
+{%- if cell.metadata.get("jupyter", {}).get("source_hidden") -%}
+<details class="mg-collapsed-input"><summary>{{ cell.source.strip().splitlines()[0] | e }}
+<span class="mg-hint">(code collapsed in the notebook: click to show)</span></summary>
+{{ super() }}</details>
+{%- else -%}{{ super() }}{%- endif -%}
+{%- endblock input_group -%}
 """
 
 CSS = """
@@ -175,6 +183,9 @@ nav.mg-lesson-nav .mg-prev, nav.mg-lesson-nav .mg-next { flex: 1; }
 nav.mg-lesson-nav .mg-next { text-align: right; }
 math { font-family: "Latin Modern Math", "STIX Two Math", "DejaVu Math TeX Gyre", math; }
 math[display="block"] { margin: 0.6em 0; }
+details.mg-collapsed-input > summary { cursor: pointer; padding: 0.3em 0 0.3em 1em; color: #555;
+  font: 13px/1.4 monospace; }
+details.mg-collapsed-input .mg-hint { font: italic 12px/1.4 system-ui, sans-serif; color: #777; }
 menclose[notation~="box"] { border: 1px solid currentColor; padding: 0.2em 0.3em; }
 """
 
