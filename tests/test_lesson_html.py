@@ -77,6 +77,12 @@ def test_underscores_in_text_lose_their_backslash():
     assert "<mtext>moving_mean</mtext>" in formula
 
 
+def test_absolute_value_bars_are_not_spaced_like_relations():
+    formula = tex_to_mathml(r"|a| + |b| + \|x\| + \left|c\right|")
+    assert formula.count('lspace="0em" rspace="0em"') == 6  # the four bare bars and the two norm bars
+    assert 'form="prefix"' in formula  # \left| already has the fence spacing
+
+
 def test_unknown_command_is_a_clear_error():
     with pytest.raises(MathConversionError, match=r"`\\foo x` to MathML: latex2mathml does not know \\foo$"):
         markdown_to_html(r"see $\foo x$")

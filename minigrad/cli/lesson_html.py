@@ -37,6 +37,8 @@ _MTEXT = re.compile(r"(<mtext[^>]*>)(.*?)(</mtext>)", re.S)
 # latex2mathml writes an unknown command as visible text (`<mi>\foo</mi>`): a backslash and a letter.
 _LEFTOVER_COMMAND = re.compile(r">[^<]*(\\[A-Za-z]+)[^<]*<")
 _MATH = re.compile(r"<math\b.*?</math>", re.S)
+# A bare | or \| (absolute value, norm): browsers space an infix one like a relation, TeX not at all.
+_BAR = re.compile(r'<mo((?: [a-z]+="[^"]*")*)>(&#x0007C;|&#x02016;)</mo>')
 
 
 def tex_to_mathml(tex: str, display: bool = False) -> str:
@@ -46,6 +48,14 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     except Exception as error:  # latex2mathml raises many types (its own, IndexError, KeyError ...)
         raise MathConversionError(f"cannot convert the formula `{tex}` to MathML: {error}") from error
     mathml = _MTEXT.sub(lambda m: m.group(1) + _TEXT_ESCAPE.sub(r"\1", m.group(2)) + m.group(3), mathml)
+    mathml = _BAR.sub(
+        lambda m: (
+            m.group(0)
+            if "space=" in m.group(1) or "form=" in m.group(1)
+            else f'<mo{m.group(1)} lspace="0em" rspace="0em">{m.group(2)}</mo>'
+        ),
+        mathml,
+    )
     leftover = _LEFTOVER_COMMAND.search(mathml)
     if leftover:
         raise MathConversionError(
