@@ -3,6 +3,7 @@ exactly, and its example runs."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -40,3 +41,16 @@ def test_readme_example_runs(capsys):
 def test_readme_links_every_lesson():
     for notebook in sorted((ROOT / "lessons").glob("*.ipynb")):
         assert f"(lessons/{notebook.name})" in README, notebook.name
+
+
+def test_readme_lesson_table_says_what_each_notebook_says():
+    # the table restates each lesson's title and answer line; it must not drift from the notebooks
+    for notebook in sorted((ROOT / "lessons").glob("*.ipynb")):
+        first = "".join(json.loads(notebook.read_text(encoding="utf-8"))["cells"][0]["source"])
+        title = first.splitlines()[0].lstrip("#").strip()
+        answer = next(
+            line.removeprefix("**What it answers:**").strip()
+            for line in first.splitlines()
+            if line.startswith("**What it answers:**")
+        )
+        assert f"| [{title}](lessons/{notebook.name}) | {answer} |" in README, notebook.name

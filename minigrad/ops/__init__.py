@@ -1,4 +1,9 @@
-"""Every differentiable op, one class each, forward and local backward side by side."""
+"""Every differentiable op, one class each, forward and local backward side by side.
+
+`base` is the ground floor they stand on (`Function`, `Context`, un-broadcasting, axis
+normalisation); `stage` and `batchnorm_stages` define BatchNorm's nine named stages once, as ops,
+for both the derivation and `BatchNorm(impl="staged")`.
+"""
 
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .linalg import Linear, MatMul
