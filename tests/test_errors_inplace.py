@@ -128,6 +128,37 @@ def test_copy_refuses_bad_values():
         t.copy_(["a", "b"])
 
 
+@pytest.mark.parametrize(
+    "share",
+    [
+        lambda buf: np.frombuffer(buf)[1:],  # a view of a view whose owner is `buf`
+        lambda buf: np.asarray(memoryview(buf.data))[1:],  # memory no array owns (a memoryview's)
+    ],
+    ids=["frombuffer-chain", "memoryview"],
+)
+def test_change_through_another_array_over_the_same_memory_is_detected(share):
+    buf = np.ones(4)
+    x = mg.tensor(np.ones(4), requires_grad=True)
+    x.data = buf
+    out = (x * x).sum()  # mul saves buf itself
+    w = mg.tensor(np.zeros(3))
+    w.data = share(buf)
+    w.copy_([5.0, 5.0, 5.0])  # changes buf's memory through w
+    with pytest.raises(RuntimeError, match="'mul'.*modified in place.*copy_"):
+        out.backward()
+
+
+def test_changes_to_other_memory_leave_a_stale_node_unchecked_and_right():
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    out = (a * a).sum()
+    other = mg.tensor(np.zeros(2))
+    other.data = np.asarray(memoryview(np.zeros(2).data))
+    other.copy_([1.0, 1.0])  # memory no array owns changed: compared exactly, no false alarm
+    mg.tensor([0.0]).copy_([1.0])
+    out.backward()
+    np.testing.assert_array_equal(a.grad, [2.0, 4.0])
+
+
 # --------------------------------------------------------------- no false alarms in training
 @pytest.mark.parametrize("opt_cls", [mg.optim.SGD, mg.optim.Adam])
 def test_ordinary_training_loop_never_raises(opt_cls):
