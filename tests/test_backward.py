@@ -4,6 +4,7 @@ gradient, `no_grad`, `detach`, and which arrays the leaves' `.grad` may (not) sh
 from __future__ import annotations
 
 import gc
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -390,3 +391,80 @@ def test_retain_graph_keeps_the_activations():
     assert ref() is not None
     loss.backward()
     np.testing.assert_allclose(grad_of(x), 2 * 8 * np.ones(3))  # d/dx sum(4x^2) = 8x, twice
+
+
+# ------------------------------------------------------------------------ buffer donation
+class _Probe(mg.Function):
+    """Identity that records whether the engine donated its gradient, and writes into it then."""
+
+    donated: ClassVar[list[bool]] = []
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        _Probe.donated.append(ctx.grad_donated)
+        return np.multiply(grad, 1.0, out=grad if ctx.grad_donated else None)
+
+
+def _probe_loss(x: mg.Tensor) -> tuple[mg.Tensor, mg.Tensor]:
+    h = mg.apply(_Probe, x * 2.0)
+    return h, mg.nn.mse_loss(h.relu(), mg.tensor(np.zeros(x.shape)))
+
+
+def test_backward_donates_a_gradient_nobody_else_holds():
+    _Probe.donated.clear()
+    x = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    _, loss = _probe_loss(x)
+    loss.backward()
+    assert _Probe.donated == [True]
+    np.testing.assert_allclose(grad_of(x), [8 / 3, 0.0, 8.0])  # d mean(relu(2x)^2)/dx = 8x/3 where x > 0
+
+
+@pytest.mark.parametrize("holder", ["hook", "retain_grad", "backward_steps"])
+def test_a_held_gradient_is_never_donated_nor_changed(holder):
+    _Probe.donated.clear()
+    x = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    h, loss = _probe_loss(x)
+    held: list[np.ndarray] = []
+    assert loss._node is not None
+    relu_out = loss._node.inputs[0]
+    if holder == "hook":
+        relu_out.register_hook(held.append)
+        h.register_hook(held.append)
+        loss.backward()
+    elif holder == "retain_grad":
+        relu_out.retain_grad()
+        h.retain_grad()
+        loss.backward()
+        held = [grad_of(relu_out), grad_of(h)]
+    else:
+        steps = list(mg.debug.backward_steps(loss))
+        held = [s.output_grad for s in steps if s.op in ("relu", "_probe")]
+    assert _Probe.donated == [False]
+    dy = np.array([2.0, 0.0, 6.0]) * 2 / 3  # d loss / d relu_out, then / d h (relu passes x > 0)
+    np.testing.assert_allclose(held[0], dy)
+    np.testing.assert_allclose(held[1], dy)
+    np.testing.assert_allclose(grad_of(x), [8 / 3, 0.0, 8.0])
+
+
+def test_users_initial_gradient_is_not_overwritten():
+    x = mg.tensor([1.0, -2.0], requires_grad=True)
+    y = (x * 1.0).relu()
+    upstream = np.array([5.0, 7.0])
+    y.backward(upstream)
+    np.testing.assert_array_equal(upstream, [5.0, 7.0])
+    np.testing.assert_array_equal(grad_of(x), [5.0, 0.0])
+
+
+def test_gradients_summed_in_place_stay_right_and_leave_leaves_apart():
+    # x feeds two products whose fresh gradients are summed (in place, nobody holds them).
+    a = np.array([1.0, -2.0, 0.5])
+    x = mg.tensor(a, requires_grad=True)
+    w = mg.tensor(np.array([2.0, 3.0, 4.0]), requires_grad=True)
+    (x * w + x * 3.0).sum().backward()
+    np.testing.assert_allclose(grad_of(x), [5.0, 6.0, 7.0])
+    np.testing.assert_allclose(grad_of(w), a)
+    assert not np.shares_memory(grad_of(x), grad_of(w))

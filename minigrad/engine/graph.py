@@ -7,6 +7,7 @@ implementation: `backward` simply runs it to the end, the debugger pauses betwee
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -44,23 +45,25 @@ class Node:
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         """The op's local backward, then (for every op alike) un-broadcast and dtype cast."""
-        if self.ctx is None:
+        ctx = self.ctx
+        if ctx is None:
             raise RuntimeError(
                 f"backward: the graph through '{self.op.name}' was already freed by an earlier "
                 "backward(); pass retain_graph=True to the first backward() to go through it twice"
             )
-        grads = self.op.backward(self.ctx, grad)
-        if not isinstance(grads, tuple):
+        grads = self.op.backward(ctx, grad)
+        if type(grads) is not tuple:
             grads = (grads,)
             if isinstance(grads[0], (list, str, bytes)):
                 raise TypeError(
                     f"{self.op.name}.backward returned a {type(grads[0]).__name__}; return one array "
                     "(one input) or a tuple of arrays or None, one per input"
                 )
-        if len(grads) != len(self.inputs):
-            raise RuntimeError(f"{self.op.name}.backward returned {len(grads)} gradients for {len(self.inputs)} inputs")
+        inputs = self.inputs
+        if len(grads) != len(inputs):
+            raise RuntimeError(f"{self.op.name}.backward returned {len(grads)} gradients for {len(inputs)} inputs")
         out: list[np.ndarray | None] = []
-        for parent, g in zip(self.inputs, grads):
+        for parent, g in zip(inputs, grads):
             if g is None or not parent.requires_grad:
                 out.append(None)
                 continue
@@ -71,10 +74,11 @@ class Node:
                         f"{len(out)}; expected an array or None"
                     )
                 g = np.asarray(g)
-            if g.shape != parent.data.shape:
-                g = unbroadcast(g, parent.data.shape, self.op.name)
-            if g.dtype != parent.data.dtype:
-                g = g.astype(parent.data.dtype)
+            data = parent.data
+            if g.shape != data.shape:
+                g = unbroadcast(g, data.shape, self.op.name)
+            if g.dtype is not data.dtype and g.dtype != data.dtype:
+                g = g.astype(data.dtype)
             out.append(g)
         return tuple(out)
 
@@ -87,38 +91,46 @@ class Node:
         would keep every activation of its step alive.
         """
         self.ctx = None
-        for t in self.inputs:
+        inputs = self.inputs
+        for t in inputs:
             if t._node is not None and id(t) not in freed:
                 freed[id(t)] = t._freed_copy()
-        self.inputs = tuple(t if t._node is None else freed[id(t)] for t in self.inputs)
+        self.inputs = tuple([t if t._node is None else freed[id(t)] for t in inputs])
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor behind `root` that requires grad, inputs before outputs (iterative DFS)."""
+    """Every tensor behind `root` that requires grad, inputs before outputs (iterative DFS, the
+    inputs of a node taken last to first; a leaf is placed as soon as it is met: half the tensors
+    of a training step are leaves, benchmarks/README.md, "Engine")."""
     order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    push, pop, seen = stack.append, stack.pop, visited.add  # bound once: this runs per tensor
+    visited = {id(root)}
+    if root._node is None:
+        return [root]
+    stack = [(root, reversed(root._node.inputs))]
+    push, pop, place, seen = stack.append, stack.pop, order.append, visited.add  # bound once: per tensor
     while stack:
-        tensor, children_done = pop()
-        if children_done:
-            order.append(tensor)
-            continue
-        key = id(tensor)
-        if key in visited:
-            continue
-        seen(key)
-        push((tensor, True))
-        node = tensor._node
-        if node is not None:
-            for parent in node.inputs:
-                if parent.requires_grad and id(parent) not in visited:
-                    push((parent, False))
+        tensor, parents = stack[-1]
+        for parent in parents:
+            if parent.requires_grad and id(parent) not in visited:
+                seen(id(parent))
+                node = parent._node
+                if node is None:
+                    place(parent)
+                else:
+                    push((parent, reversed(node.inputs)))
+                    break
+        else:  # every input placed: the tensor follows them
+            pop()
+            place(tensor)
     return order
 
 
 def iter_backward(
-    root: Tensor, grad: np.ndarray, retain_graph: bool, freed: dict[int, Tensor] | None = None
+    root: Tensor,
+    grad: np.ndarray,
+    retain_graph: bool,
+    freed: dict[int, Tensor] | None = None,
+    donate: bool = False,
 ) -> Iterator[RawStep]:
     """Run reverse mode from `root`, yielding after each node.
 
@@ -127,39 +139,43 @@ def iter_backward(
     its own step, never earlier, so a paused pass shows exactly what has been computed.
     `freed` collects, by id of the real tensor, the `FreedTensor` that stands in for it in the
     released graph (pass a dict to see them, as the debugger does).
+
+    `donate=True` (what `Tensor.backward` passes, which looks at no step) lets an op write into
+    the gradient it receives when nothing but the engine refers to that array (`ctx.grad_donated`)
+    and sums gradients in place in the same case: a step's `output_grad` may then be overwritten
+    by the time it is yielded, so a caller that reads the steps must leave it False.
     """
     pending: dict[int, np.ndarray] = {id(root): grad}
     handed_out: set[int] = {id(grad)}  # arrays some `.grad` may already hold: copy before keeping
     freed = {} if freed is None else freed  # intermediate tensors of released nodes, by id (see Node.release)
     order = topological_order(root)
+    pop, take = order.pop, pending.pop
+    step = tuple.__new__  # RawStep(...) without NamedTuple's Python-level __new__ (once per node)
+    donate = donate and _SOLE > 0
+    input_grads: tuple[np.ndarray | None, ...] | None = None
+    parent_grad = previous = None
     while order:
         # Popped, not iterated: once processed, a tensor (and the activation it holds) is freed
         # as the pass goes instead of at its end (peak memory: benchmarks/README.md).
-        tensor = order.pop()
-        g = pending.pop(id(tensor), None)
+        tensor = pop()
+        g = take(id(tensor), None)
         if g is None:  # nothing flowed here (every path to it sent None)
             continue
-        for hook in tuple(tensor._hooks.values()) if tensor._hooks else ():
-            replaced = hook(g)
-            if replaced is not None:
-                replaced = np.asarray(replaced)
-                where = f"hook on {tensor.name!r}: returned a gradient"
-                if replaced.dtype.kind not in "biuf":
-                    raise TypeError(f"{where} of dtype {replaced.dtype}; a gradient must be real numbers")
-                if replaced.shape != tensor.shape:
-                    raise ValueError(
-                        f"{where} of shape {shape_str(replaced.shape)}, expected {shape_str(tensor.shape)}"
-                    )
-                g = replaced.astype(tensor.dtype, copy=False)
+        if tensor._hooks:
+            g = _run_hooks(tensor, g)
         node = tensor._node
         if node is None:
             _accumulate_leaf(tensor, g, handed_out)
-            yield RawStep(tensor, g, (), ())
+            yield step(RawStep, (tensor, g, (), ()))
             continue
         if tensor._retains_grad:
             _accumulate_leaf(tensor, g, handed_out)
         if node.stamp != inplace_log.clock:  # something changed in place since this forward
             inplace_log.check(node, tensor)
+        if node.ctx is not None:
+            # Buffer donation: `g` may become the op's result when only this frame refers to it
+            # (a hook, a `.grad`, a view or a debugger holding it counts). benchmarks/README.md, "Engine".
+            node.ctx.grad_donated = donate and g.base is None and sys.getrefcount(g) <= _SOLE and g.flags.writeable
         inputs, input_grads = node.inputs, node.backward(g)
         if flags.detect_anomaly:
             _check_gradients(node, inputs, input_grads)
@@ -170,21 +186,55 @@ def iter_backward(
                 continue
             key = id(parent)
             previous = pending.get(key)
-            pending[key] = parent_grad if previous is None else np.asarray(previous + parent_grad)
-        yield RawStep(tensor, g, input_grads, inputs)
+            if previous is None:
+                pending[key] = parent_grad
+            elif donate and previous.base is None and sys.getrefcount(previous) <= _SOLE + 1:
+                previous += parent_grad  # only `pending` and this frame hold it: sum in place
+            else:
+                pending[key] = np.asarray(previous + parent_grad)
+        yield step(RawStep, (tensor, g, input_grads, inputs))
+        input_grads = parent_grad = previous = None  # so that the reference counts above see only `g`
+
+
+def _sole_reference_count() -> int:
+    """What `sys.getrefcount` reports for an array held by one local variable (0 where the
+    interpreter has no reference counts: no donation there)."""
+    if not hasattr(sys, "getrefcount"):
+        return 0
+    array = np.empty(0)
+    return sys.getrefcount(array)
+
+
+_SOLE = _sole_reference_count()
+
+
+def _run_hooks(tensor: Tensor, g: np.ndarray) -> np.ndarray:
+    """Call the tensor's gradient hooks in order; a returned array replaces the gradient."""
+    for hook in tuple(tensor._hooks.values()) if tensor._hooks else ():
+        replaced = hook(g)
+        if replaced is not None:
+            replaced = np.asarray(replaced)
+            where = f"hook on {tensor.name!r}: returned a gradient"
+            if replaced.dtype.kind not in "biuf":
+                raise TypeError(f"{where} of dtype {replaced.dtype}; a gradient must be real numbers")
+            if replaced.shape != tensor.shape:
+                raise ValueError(f"{where} of shape {shape_str(replaced.shape)}, expected {shape_str(tensor.shape)}")
+            g = replaced.astype(tensor.dtype, copy=False)
+    return g
 
 
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, handed_out: set[int]) -> None:
     """`leaf.grad += grad`, as PyTorch: gradients accumulate until `zero_grad()` (also for an
     op's output after `retain_grad()`)."""
-    grad = np.asarray(grad)  # NumPy sums of 0-d arrays give scalars; .grad is always an array
+    if type(grad) is not np.ndarray:
+        grad = np.asarray(grad)  # NumPy sums of 0-d arrays give scalars; .grad is always an array
     if leaf.grad is None:
         # Keep the array itself when nobody else can see it; a view or an array already given to
         # another leaf (`a + b` sends one array to both) must be copied, or the two would alias.
         if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
             grad = grad.copy()
         handed_out.add(id(grad))
-        leaf.grad = grad.astype(leaf.dtype, copy=False)
+        leaf.grad = grad if grad.dtype is leaf.data.dtype else grad.astype(leaf.data.dtype, copy=False)
     else:
         leaf.grad = np.asarray(leaf.grad + grad)
 

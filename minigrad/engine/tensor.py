@@ -7,6 +7,7 @@ walks those nodes in reverse (see `graph.py`).
 
 from __future__ import annotations
 
+import collections
 import itertools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -200,8 +201,9 @@ class Tensor:
 
         A non-scalar tensor needs `grad`, the gradient of some scalar loss with respect to it.
         """
-        for _ in iter_backward(self, self._initial_grad(grad), retain_graph):
-            pass
+        # Drained by a zero-length deque, which drops each step before asking for the next: the
+        # engine can then donate gradient buffers nobody holds (benchmarks/README.md, "Engine").
+        collections.deque(iter_backward(self, self._initial_grad(grad), retain_graph, donate=True), maxlen=0)
 
     def _initial_grad(self, grad: ArrayLike | None) -> np.ndarray:
         if not self.requires_grad:
@@ -364,6 +366,9 @@ class Tensor:
 
 
 _ZERO_BYTES = bytes(16)  # backs every FreedTensor placeholder (all strides 0: one element, read-only)
+#: Placeholders by (shape, dtype): read-only and memoryless, so every FreedTensor of a shape can
+#: share one (a released graph makes one FreedTensor per intermediate at every step).
+_placeholders: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}
 
 
 class FreedTensor(Tensor):
@@ -376,10 +381,17 @@ class FreedTensor(Tensor):
 
     @classmethod
     def of(cls, tensor: Tensor) -> FreedTensor:
-        shape = tensor.data.shape
-        placeholder = np.ndarray(shape, dtype=tensor.data.dtype, buffer=_ZERO_BYTES, strides=(0,) * len(shape))
-        ghost = cls._from_op(placeholder, tensor._node)
-        ghost._name, ghost._index = tensor._name, tensor._index
+        data = tensor.data
+        key = (data.shape, data.dtype)
+        placeholder = _placeholders.get(key)
+        if placeholder is None:
+            if len(_placeholders) > 1024:  # many shapes seen: start again rather than grow
+                _placeholders.clear()
+            placeholder = np.ndarray(key[0], dtype=key[1], buffer=_ZERO_BYTES, strides=(0,) * len(key[0]))
+            _placeholders[key] = placeholder
+        ghost = object.__new__(cls)
+        ghost.data, ghost.grad, ghost.requires_grad, ghost._node = placeholder, None, True, tensor._node
+        ghost._name, ghost._index, ghost._hooks, ghost._retains_grad = tensor._name, tensor._index, None, False
         return ghost
 
 

@@ -31,10 +31,13 @@ class Context:
     """What one op's forward leaves for its backward.
 
     Ops store arrays as attributes (`ctx.x = x`). `needs_input_grad[i]` tells whether input `i`
-    wants a gradient, so an op can skip work nobody needs.
+    wants a gradient, so an op can skip work nobody needs. `grad_donated` is True when the engine
+    hands the op, in backward, a gradient array that nothing else refers to: the op may then
+    write its result into it instead of allocating one (`np.multiply(grad, m, out=grad)`).
     """
 
     needs_input_grad: tuple[bool, ...] = ()
+    grad_donated: bool = False
 
     if TYPE_CHECKING:  # what an op saves is its own business: any attribute, typed as Any
 

@@ -58,7 +58,8 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        return grad * (ctx.out > 0)
+        # Into `grad` itself when the engine donates it: no full-size allocation (benchmarks/README.md).
+        return np.multiply(grad, ctx.out > 0, out=grad if ctx.grad_donated else None)
 
 
 class Tanh(Function):
