@@ -106,6 +106,8 @@ def normalize_axes(
 ) -> tuple[int, ...]:
     """`axis` as a sorted tuple of non-negative ints (None = every axis), or a clear error."""
     ndim = len(shape)
+    if type(axis) is int and -ndim <= axis < ndim:  # the usual case, first (a bool is not an int here)
+        return (axis % ndim,)
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (int, np.integer)) and not isinstance(axis, (bool, np.bool_)):

@@ -73,12 +73,12 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        x, weight = ctx.x, ctx.weight
-        need_x, need_w = ctx.needs_input_grad[:2]
-        rows = grad.reshape(-1, grad.shape[-1])
-        grad_x = grad @ weight.T if need_x else None
-        grad_w = x.reshape(-1, x.shape[-1]).T @ rows if need_w else None
-        if len(ctx.needs_input_grad) == 2:
+        x, weight, needs = ctx.x, ctx.weight, ctx.needs_input_grad
+        rows, x_rows = grad, x
+        if grad.ndim != 2:  # leading axes are rows
+            rows, x_rows = grad.reshape(-1, grad.shape[-1]), x.reshape(-1, x.shape[-1])
+        grad_x = grad @ weight.T if needs[0] else None
+        grad_w = x_rows.T @ rows if needs[1] else None
+        if len(needs) == 2:
             return grad_x, grad_w
-        grad_b = rows.sum(axis=0) if ctx.needs_input_grad[2] else None
-        return grad_x, grad_w, grad_b
+        return grad_x, grad_w, (np.add.reduce(rows, 0) if needs[2] else None)  # rows.sum(0), no wrapper

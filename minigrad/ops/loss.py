@@ -27,9 +27,10 @@ class MSE(Function):
         return np.asarray(np.vdot(diff, diff) / diff.size, dtype=diff.dtype)  # sum of squares, no temporary
 
     @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         d_pred = ctx.diff * (2.0 * grad / ctx.diff.size)
-        return d_pred, -d_pred  # the base class drops the target's unless it requires grad
+        # The target's is computed only when asked for: a target is almost always a constant.
+        return d_pred, (-d_pred if ctx.needs_input_grad[1] else None)
 
 
 class CrossEntropy(Function):

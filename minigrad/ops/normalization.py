@@ -10,6 +10,7 @@ itself, given to the inference op) are shaped to broadcast against x (e.g. (1, C
 from __future__ import annotations
 
 import functools
+import string
 
 import numpy as np
 
@@ -47,19 +48,21 @@ class BatchNormTrain(Function):
         """Computes the batch statistics itself (x - mean once); `stats`, if given, receives
         `"mean"` and `"var"` (biased), shaped to broadcast against x, for the moving averages."""
         n = x.size // gamma.size
-        mean = x.sum(axis=axes, keepdims=True) / n  # = x.mean(), without its Python wrapper
+        mean = np.add.reduce(x, axes, keepdims=True) / n  # x.sum(axes, keepdims): no Python wrapper
         # Becomes the output in place; in NumPy's promotion of x and gamma, as the inference op gives.
-        out = np.subtract(x, mean, dtype=np.result_type(x, gamma))
-        var = _sum_of_products(out, out, axes) / n  # biased; no squared temporary
+        dtype = x.dtype if x.dtype is gamma.dtype else np.result_type(x, gamma)
+        out = np.subtract(x, mean, dtype=dtype)
+        var = _sum_of_products(out, out, axes)  # biased; no squared temporary
+        var /= n
         ivar = 1.0 / np.sqrt(var + eps)
-        gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
-        out *= gamma * ivar  # gamma * xhat, ivar folded into one per-channel scale
-        out += beta
+        scale = gamma.reshape(mean.shape) * ivar  # gamma * xhat = (x - mean) * scale: one pass fewer
+        out *= scale
+        out += beta.reshape(mean.shape)
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
         # Save x, not xhat: x is this node's input, which the graph keeps alive anyway, so backward
         # recomputes xhat instead of holding a second full-size array until it runs.
-        ctx.x, ctx.mean, ctx.ivar, ctx.gamma, ctx.axes = x, mean, ivar, gamma, axes
+        ctx.x, ctx.mean, ctx.ivar, ctx.scale, ctx.axes = x, mean, ivar, scale, axes
         return out
 
     @staticmethod
@@ -70,30 +73,33 @@ class BatchNormTrain(Function):
         # debugger shows (or a user holds) changes value under them.
         dx = ctx.x - ctx.mean
         n = dx.size // ivar.size
-        dbeta = grad.sum(axis=axes, keepdims=True)
-        dgamma = _sum_of_products(grad, dx, axes) * ivar  # sum(dy * xhat), xhat = (x - mean) * ivar
+        dbeta = np.add.reduce(grad, axes, keepdims=True)
+        dgamma = _sum_of_products(grad, dx, axes)  # sum(dy * xhat), xhat = (x - mean) * ivar
+        dgamma *= ivar
         if not ctx.needs_input_grad[0]:
             return None, dgamma.reshape(-1), dbeta.reshape(-1)
         # dx = gamma * ivar / N * (N * dy - dbeta - xhat * dgamma), rearranged to work in the
         # buffer:  dx = gamma * ivar * (dy - ((x - mean) * ivar * dgamma + dbeta) / N)
-        dx *= dgamma * ivar * (-1.0 / n)
+        dx *= dgamma * (ivar * (-1.0 / n))
         dx -= dbeta * (1.0 / n)
         dx += grad
-        dx *= ctx.gamma * ivar
+        dx *= ctx.scale  # gamma * ivar, from the forward
         return dx, dgamma.reshape(-1), dbeta.reshape(-1)
 
 
 def _sum_of_products(a: np.ndarray, b: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """sum(a * b) over `axes`, keepdims, without materialising a * b (einsum)."""
-    index, kept = _einsum_axes(a.ndim, axes)
-    return np.einsum(a, index, b, index, kept).reshape([1 if i in axes else n for i, n in enumerate(a.shape)])
+    subscripts, kept_shape = _einsum_plan(a.shape, axes)
+    return np.einsum(subscripts, a, b).reshape(kept_shape)
 
 
 @functools.lru_cache(maxsize=64)
-def _einsum_axes(ndim: int, axes: tuple[int, ...]) -> tuple[list[int], list[int]]:
-    """einsum's operand and output subscripts for summing over `axes` (cached: per-call Python)."""
-    index = list(range(ndim))
-    return index, [i for i in index if i not in axes]
+def _einsum_plan(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
+    """einsum's subscripts for summing over `axes` ("ij,ij->j"), and the keepdims shape (cached:
+    per-call Python, benchmarks/README.md)."""
+    letters = string.ascii_letters[: len(shape)]  # einsum's 52 labels, as the index lists had
+    kept = "".join(c for i, c in enumerate(letters) if i not in axes)
+    return f"{letters},{letters}->{kept}", tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 class BatchNormEval(Function):
