@@ -44,6 +44,12 @@ def adam_reference(
         param -= lr_t * m / (np.sqrt(v) + eps)
 
 
+def _holds_views(states: list[dict[str, Any]], views_m: list[np.ndarray], views_v: list[np.ndarray]) -> bool:
+    """Whether every state still holds the views of the group's flat moments (a loaded state
+    dict or a user's assignment replaces them: the flat buffers are then rebuilt)."""
+    return all(st.get("m") is m and st.get("v") is v for st, m, v in zip(states, views_m, views_v))
+
+
 def _inplace_adam(
     param: np.ndarray,
     grad: np.ndarray,
@@ -192,27 +198,27 @@ class Adam(Optimizer):
 
         The moments of the group live in one flat buffer each (the states hold views of it); the
         gradients are gathered into a flat buffer, and each parameter is updated from its slice."""
-        key = tuple(i for i, _, _ in group)
+        key = tuple([i for i, _, _ in group])
         flat = self._flat.get(key)
         states = [self.state[i] for i in key]
-        if flat is None or any(st.get("m") is not m or st.get("v") is not v for st, m, v in zip(states, *flat[4:6])):
+        if flat is None or not _holds_views(states, flat[0], flat[1]):
             flat = self._flat[key] = self._make_flat(group, states)
-        fm, fv, fg, fs, _, _, slices = flat
+        _, _, fm, fv, fg, fs, updates = flat
         t = 0
         for st in states:
-            st["step"] += 1
-            t = st["step"]
-        np.concatenate([grad.reshape(-1) for _, _, grad in group], out=fg)
+            st["step"] = t = st["step"] + 1
+        np.concatenate([grad for _, _, grad in group], axis=None, out=fg)  # flattens each in C
         _inplace_adam(fs, fg, fm, fv, fs, *self._coefficients(t), subtract=False)
-        for (_, param, _), part in zip(group, slices):
-            param -= fs[part].reshape(param.shape)
+        for (_, param, _), update in zip(group, updates):
+            param -= update  # a view of fs shaped like the parameter, made once
 
     def _make_flat(self, group: list[tuple[int, np.ndarray, np.ndarray]], states: list[dict[str, Any]]) -> tuple:
-        """Flat moment buffers for a group, filled from the states (zeros for a first step)."""
+        """Flat buffers for a group: the moments (filled from the states, zeros for a first step;
+        the states hold parameter-shaped views of them), gradients and update."""
         sizes = [param.size for _, param, _ in group]
         total, dtype = sum(sizes), group[0][1].dtype
-        fm, fv = np.zeros(total, dtype), np.zeros(total, dtype)
-        views_m, views_v, slices, start = [], [], [], 0
+        fm, fv, fs = np.zeros(total, dtype), np.zeros(total, dtype), np.empty(total, dtype)
+        views_m, views_v, updates, start = [], [], [], 0
         for (_, param, _), st, size in zip(group, states, sizes):
             part = slice(start, start + size)
             vm, vv = fm[part].reshape(param.shape), fv[part].reshape(param.shape)
@@ -223,9 +229,9 @@ class Adam(Optimizer):
             st["m"], st["v"] = vm, vv
             views_m.append(vm)
             views_v.append(vv)
-            slices.append(part)
+            updates.append(fs[part].reshape(param.shape))
             start += size
-        return fm, fv, np.empty(total, dtype), np.empty(total, dtype), views_m, views_v, slices
+        return views_m, views_v, fm, fv, np.empty(total, dtype), fs, updates
 
     def _hyper_repr(self) -> str:
         return f"lr={self.lr!r}, betas={self.betas!r}, eps={self.eps!r}, convention={self.convention!r}"

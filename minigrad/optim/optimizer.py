@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..engine.inplace import bump
+from ..engine.inplace import bump_all
 from ..engine.tensor import Tensor
 from ..tables import shape_str
 
@@ -87,10 +87,13 @@ class Optimizer:
         todo = [(i, p) for i, p in enumerate(self.params) if p.requires_grad and p.grad is not None]
         ready: list[tuple[int, np.ndarray, np.ndarray]] = []  # (index, param array, grad) to update
         for i, p in todo:
-            ready.append((i, p.data, self._check_grad(i, p)))
+            grad, data = p.grad, p.data
+            # The usual case, checked inline (the full check builds a message per parameter).
+            if type(grad) is not np.ndarray or grad.dtype.kind != "f" or grad.shape != data.shape:
+                grad = self._check_grad(i, p)
+            ready.append((i, data, grad))
         self._step_ready(ready)
-        for _, p in todo:
-            bump(p, f"{type(self).__name__}.step")
+        bump_all([p for _, p in todo], f"{type(self).__name__}.step")
 
     def _step_ready(self, ready: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
         """Update the checked (index, param, grad) triples; one `_update` each unless overridden."""
