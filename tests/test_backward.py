@@ -468,3 +468,23 @@ def test_gradients_summed_in_place_stay_right_and_leave_leaves_apart():
     np.testing.assert_allclose(grad_of(x), [5.0, 6.0, 7.0])
     np.testing.assert_allclose(grad_of(w), a)
     assert not np.shares_memory(grad_of(x), grad_of(w))
+
+
+class _ReadOnlyGrad(mg.Function):
+    """Identity whose backward returns a fresh but read-only gradient."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.array(grad, copy=True)
+        out.setflags(write=False)
+        return out
+
+
+def test_a_read_only_gradient_is_summed_into_a_new_array():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (mg.apply(_ReadOnlyGrad, x) + mg.apply(_ReadOnlyGrad, x)).sum().backward()
+    np.testing.assert_array_equal(grad_of(x), [2.0, 2.0])

@@ -188,7 +188,9 @@ def iter_backward(
             previous = pending.get(key)
             if previous is None:
                 pending[key] = parent_grad
-            elif donate and previous.base is None and sys.getrefcount(previous) <= _SOLE + 1:
+            elif (
+                donate and previous.base is None and sys.getrefcount(previous) <= _SOLE + 1 and previous.flags.writeable
+            ):
                 previous += parent_grad  # only `pending` and this frame hold it: sum in place
             else:
                 pending[key] = np.asarray(previous + parent_grad)
