@@ -144,6 +144,9 @@ class BatchNorm(Module):
         # [mean, variance] of the latest training batch: one list, filled in place by every
         # training forward, so the hot path assigns no attribute (see benchmarks/README.md).
         self._last_batch: list[np.ndarray | None] = [None, None]
+        # (input shape, axis, num_features) -> the checked layout: checked once per input shape,
+        # not at every call (per-call Python, benchmarks/README.md).
+        self._layouts: dict[tuple[Any, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
     @property
     def last_batch_mean(self) -> np.ndarray | None:
@@ -227,6 +230,10 @@ class BatchNorm(Module):
 
     def _layout(self, shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The reduced axes, and the shape that makes a per-channel array broadcast against x."""
+        key = (shape, self.axis, self.num_features)
+        known = self._layouts.get(key)
+        if known is not None:
+            return known
         if len(shape) < 2:
             raise ValueError(
                 f"BatchNorm: expected an input with a batch axis and a channel axis, got shape {shape_str(shape)}"
@@ -239,6 +246,7 @@ class BatchNorm(Module):
             )
         axes = tuple(a for a in range(len(shape)) if a != channel)
         stat_shape = tuple(n if a == channel else 1 for a, n in enumerate(shape))
+        self._layouts[key] = axes, stat_shape
         return axes, stat_shape
 
     def _single_value(self, shape: tuple[int, ...]) -> None:
