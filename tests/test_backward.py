@@ -14,6 +14,13 @@ import minigrad as mg
 
 
 # -------------------------------------------------------------------- topological order
+def test_tensors_hash_and_compare_by_identity():
+    # The backward pass keys its dicts by the tensors themselves (benchmarks/README.md, "Engine"):
+    # an elementwise __eq__ (or an unhashable Tensor) would need those keys back to id().
+    for cls in (mg.Tensor, mg.nn.Parameter):
+        assert cls.__hash__ is object.__hash__ and cls.__eq__ is object.__eq__, cls
+
+
 def test_diamond_sums_both_paths():
     # y = sum((2x) * (3x)) = sum(6 x^2)  =>  dy/dx = 12 x
     a = np.array([1.0, -2.0, 0.5])

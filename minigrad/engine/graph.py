@@ -92,10 +92,16 @@ class Node:
         """
         self.ctx = None
         inputs = self.inputs
-        for t in inputs:
-            if t._node is not None and id(t) not in freed:
-                freed[id(t)] = t._freed_copy()
-        self.inputs = tuple([t if t._node is None else freed[id(t)] for t in inputs])
+        kept: list[Tensor] = []
+        for t in inputs:  # one pass, id(t) once per input (per-call Python: benchmarks/README.md)
+            if t._node is not None:
+                key = id(t)
+                stand_in = freed.get(key)
+                if stand_in is None:
+                    stand_in = freed[key] = t._freed_copy()
+                t = stand_in
+            kept.append(t)
+        self.inputs = tuple(kept)
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
@@ -103,7 +109,9 @@ def topological_order(root: Tensor) -> list[Tensor]:
     inputs of a node taken last to first; a leaf is placed as soon as it is met: half the tensors
     of a training step are leaves, benchmarks/README.md, "Engine")."""
     order: list[Tensor] = []
-    visited = {id(root)}
+    # Keyed by the tensors themselves: Tensor keeps object's identity hash and equality, so this
+    # is `id()` without a call per lookup (benchmarks/README.md, "Engine").
+    visited = {root}
     if root._node is None:
         return [root]
     stack = [(root, reversed(root._node.inputs))]
@@ -111,8 +119,8 @@ def topological_order(root: Tensor) -> list[Tensor]:
     while stack:
         tensor, parents = stack[-1]
         for parent in parents:
-            if parent.requires_grad and id(parent) not in visited:
-                seen(id(parent))
+            if parent.requires_grad and parent not in visited:
+                seen(parent)
                 node = parent._node
                 if node is None:
                     place(parent)
@@ -145,7 +153,7 @@ def iter_backward(
     and sums gradients in place in the same case: a step's `output_grad` may then be overwritten
     by the time it is yielded, so a caller that reads the steps must leave it False.
     """
-    pending: dict[int, np.ndarray] = {id(root): grad}
+    pending: dict[Tensor, np.ndarray] = {root: grad}  # by identity, as in topological_order
     handed_out: set[int] = {id(grad)}  # arrays some `.grad` may already hold: copy before keeping
     freed = {} if freed is None else freed  # intermediate tensors of released nodes, by id (see Node.release)
     order = topological_order(root)
@@ -158,7 +166,7 @@ def iter_backward(
         # Popped, not iterated: once processed, a tensor (and the activation it holds) is freed
         # as the pass goes instead of at its end (peak memory: benchmarks/README.md).
         tensor = pop()
-        g = take(id(tensor), None)
+        g = take(tensor, None)
         if g is None:  # nothing flowed here (every path to it sent None)
             continue
         if tensor._hooks:
@@ -184,16 +192,15 @@ def iter_backward(
         for parent, parent_grad in zip(inputs, input_grads):
             if parent_grad is None:
                 continue
-            key = id(parent)
-            previous = pending.get(key)
+            previous = pending.get(parent)
             if previous is None:
-                pending[key] = parent_grad
+                pending[parent] = parent_grad
             elif (
                 donate and previous.base is None and sys.getrefcount(previous) <= _SOLE + 1 and previous.flags.writeable
             ):
                 previous += parent_grad  # only `pending` and this frame hold it: sum in place
             else:
-                pending[key] = np.asarray(previous + parent_grad)
+                pending[parent] = np.asarray(previous + parent_grad)
         yield step(RawStep, (tensor, g, input_grads, inputs))
         input_grads = parent_grad = previous = None  # so that the reference counts above see only `g`
 
@@ -233,9 +240,11 @@ def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, handed_out: set[int]) -> No
     if leaf.grad is None:
         # Keep the array itself when nobody else can see it; a view or an array already given to
         # another leaf (`a + b` sends one array to both) must be copied, or the two would alias.
-        if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
+        key = id(grad)
+        if grad.base is not None or key in handed_out or not grad.flags.writeable:
             grad = grad.copy()
-        handed_out.add(id(grad))
+            key = id(grad)
+        handed_out.add(key)
         leaf.grad = grad if grad.dtype is leaf.data.dtype else grad.astype(leaf.data.dtype, copy=False)
     else:
         leaf.grad = np.asarray(leaf.grad + grad)

@@ -44,9 +44,9 @@ class _Log:
             self.foreign = clock
         else:
             self.owners[id(owner)] = clock
-        entry = self.changes.get(id(tensor))
+        key = id(tensor)
+        entry = self.changes.get(key)
         if entry is None:
-            key = id(tensor)
             self.changes[key] = [clock, 1, weakref.ref(tensor, self._forget(key)), by, data]
             if len(self.owners) > 2 * len(self.changes) + 64:
                 self._prune_owners()

@@ -269,7 +269,7 @@ class BatchNorm(Module):
         buffers = self._buffers
         self._last_batch[:] = mean, var
         tracked = buffers["num_batches_tracked"].data
-        tracked[...] += 1  # in place: stays a 0-d int64 array
+        tracked += 1  # ndarray.__iadd__: in place, stays a 0-d int64 array (no [...] view and copy back)
         bump(buffers["num_batches_tracked"], "BatchNorm's moving-statistic update")
         keep = 1.0 - 1.0 / float(tracked) if self.momentum == "cumulative" else float(self.momentum)
         fed_var = var * (n / (n - 1)) if self._preset.unbiased_moving_variance else var

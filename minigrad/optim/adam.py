@@ -47,7 +47,11 @@ def adam_reference(
 def _holds_views(states: list[dict[str, Any]], views_m: list[np.ndarray], views_v: list[np.ndarray]) -> bool:
     """Whether every state still holds the views of the group's flat moments (a loaded state
     dict or a user's assignment replaces them: the flat buffers are then rebuilt)."""
-    return all(st.get("m") is m and st.get("v") is v for st, m, v in zip(states, views_m, views_v))
+    # A loop, not all(genexpr) (ruff SIM110): no generator resume per parameter, benchmarks/README.md.
+    for st, m, v in zip(states, views_m, views_v):  # noqa: SIM110
+        if st.get("m") is not m or st.get("v") is not v:
+            return False
+    return True
 
 
 def _inplace_adam(
