@@ -162,14 +162,15 @@ class BatchNorm(Module):
     def updates_statistics(self) -> bool:
         """The effective mode: batch statistics and moving-average updates exactly when
         `training and trainable` (Keras: a frozen BatchNorm runs in inference mode)."""
-        return self.training and self.trainable
+        return self.training and self._trainable  # the field, not the property: read at every forward
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
             if x is None:
                 raise TypeError("BatchNorm: the input is None; pass a Tensor or an array")
             x = Tensor(x)  # the checks of mg.tensor: numbers only
-        axes, stat_shape = self._layout(x.shape)
+        data = x.data  # shape and size read off the array: Tensor's properties are Python calls
+        axes, stat_shape = self._layout(data.shape)
         parameters = self._parameters  # the registry itself: Module.__getattr__ searches every one
         gamma, beta = (parameters["gamma"], parameters["beta"]) if self.affine else self._unit
         if not self.updates_statistics:
@@ -194,7 +195,7 @@ class BatchNorm(Module):
                 axes=axes,
                 eps=self.eps,
             )
-        n = x.size // self.num_features
+        n = data.size // self.num_features
         if n == 0:  # a mean over nothing is NaN, and the moving statistics would stay NaN for good
             raise ValueError(
                 f"BatchNorm: a training batch needs at least one value per channel, got input shape "

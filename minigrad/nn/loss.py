@@ -24,8 +24,9 @@ def mse_loss(pred: Tensor, target: Any) -> Tensor:
         )
     if target is None:
         raise TypeError("mse_loss: target is None; pass an array or a Tensor of the prediction's shape")
-    target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
-    if pred.shape != target_shape:
+    # A Tensor's shape read off its array: np.shape is a dispatched Python call (benchmarks/README.md).
+    target_shape = target.data.shape if isinstance(target, Tensor) else np.shape(target)
+    if pred.data.shape != target_shape:
         raise ValueError(
             f"mse_loss: prediction shape {shape_str(pred.shape)} does not match target shape {shape_str(target_shape)}"
         )

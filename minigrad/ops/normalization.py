@@ -55,9 +55,11 @@ class BatchNormTrain(Function):
         var = _sum_of_products(out, out, axes)  # biased; no squared temporary
         var /= n
         ivar = 1.0 / np.sqrt(var + eps)
-        scale = gamma.reshape(mean.shape) * ivar  # gamma * xhat = (x - mean) * scale: one pass fewer
+        if not mean.shape[-1:] == gamma.shape == beta.shape:  # channel not last: shape (C,) like the statistics
+            gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
+        scale = gamma * ivar  # gamma * xhat = (x - mean) * scale: one pass fewer
         out *= scale
-        out += beta.reshape(mean.shape)
+        out += beta
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
         # Save x, not xhat: x is this node's input, which the graph keeps alive anyway, so backward
