@@ -37,11 +37,15 @@ class Node:
 
     __slots__ = ("created_at", "ctx", "inputs", "op", "stamp")
 
-    def __init__(self, op: type[Function], inputs: tuple[Tensor, ...], ctx: Context) -> None:
+    def __init__(
+        self, op: type[Function], inputs: tuple[Tensor, ...], ctx: Context, anomaly: bool | None = None
+    ) -> None:
         self.op, self.inputs = op, inputs
         self.ctx: Context | None = ctx  # None once released
         self.stamp = inplace_log.clock  # in-place changes after this may invalidate what ctx saved
-        self.created_at: str | None = user_line() if flags.detect_anomaly else None
+        if anomaly is None:  # `apply` passes the flag it has already read
+            anomaly = flags.detect_anomaly
+        self.created_at: str | None = user_line() if anomaly else None
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         """The op's local backward, then (for every op alike) un-broadcast and dtype cast."""

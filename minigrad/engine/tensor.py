@@ -192,8 +192,20 @@ class Tensor:
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
 
     def _freed_copy(self) -> Tensor:
-        """What a released graph keeps of this intermediate tensor (see `Node.release`)."""
-        return FreedTensor.of(self)
+        """What a released graph keeps of this intermediate tensor (see `Node.release`): a
+        `FreedTensor`, made here in one call (once per intermediate per step, benchmarks/README.md)."""
+        data = self.data
+        key = (data.shape, data.dtype)
+        placeholder = _placeholders.get(key)
+        if placeholder is None:
+            if len(_placeholders) > 1024:  # many shapes seen: start again rather than grow
+                _placeholders.clear()
+            placeholder = np.ndarray(key[0], dtype=key[1], buffer=_ZERO_BYTES, strides=(0,) * len(key[0]))
+            _placeholders[key] = placeholder
+        ghost = object.__new__(FreedTensor)
+        ghost.data, ghost.grad, ghost.requires_grad, ghost._node = placeholder, None, True, self._node
+        ghost._name, ghost._index, ghost._hooks, ghost._retains_grad = self._name, self._index, None, False
+        return ghost
 
     # ------------------------------------------------------------------------- autograd
     def backward(self, grad: ArrayLike | None = None, retain_graph: bool = False) -> None:
@@ -377,22 +389,7 @@ class FreedTensor(Tensor):
     Its `data` is a read-only zero-stride placeholder of the right shape and dtype (no memory).
     """
 
-    __slots__ = ()
-
-    @classmethod
-    def of(cls, tensor: Tensor) -> FreedTensor:
-        data = tensor.data
-        key = (data.shape, data.dtype)
-        placeholder = _placeholders.get(key)
-        if placeholder is None:
-            if len(_placeholders) > 1024:  # many shapes seen: start again rather than grow
-                _placeholders.clear()
-            placeholder = np.ndarray(key[0], dtype=key[1], buffer=_ZERO_BYTES, strides=(0,) * len(key[0]))
-            _placeholders[key] = placeholder
-        ghost = object.__new__(cls)
-        ghost.data, ghost.grad, ghost.requires_grad, ghost._node = placeholder, None, True, tensor._node
-        ghost._name, ghost._index, ghost._hooks, ghost._retains_grad = tensor._name, tensor._index, None, False
-        return ghost
+    __slots__ = ()  # made by `Tensor._freed_copy`
 
 
 def _flag(op: str, what: str, value: Any) -> bool:
@@ -492,8 +489,9 @@ def apply(op: type[Function], *inputs: Tensor, **params: Any) -> Tensor:
     if record:
         ctx.needs_input_grad = needs
     out = op.forward(ctx, *arrays, **params)
-    node = Node(op, inputs, ctx) if record else None
-    if flags.detect_anomaly:
+    anomaly = flags.detect_anomaly  # read once for Node and below: a per-thread flag costs a lookup
+    node = Node(op, inputs, ctx, anomaly) if record else None
+    if anomaly:
         problem = describe_nonfinite(np.asarray(out))
         if problem:
             already = [
