@@ -3,9 +3,10 @@ exactly, and its example runs."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
+
+from minigrad.cli.lesson_html import lesson_info
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -46,11 +47,5 @@ def test_readme_links_every_lesson():
 def test_readme_lesson_table_says_what_each_notebook_says():
     # the table restates each lesson's title and answer line; it must not drift from the notebooks
     for notebook in sorted((ROOT / "lessons").glob("*.ipynb")):
-        first = "".join(json.loads(notebook.read_text(encoding="utf-8"))["cells"][0]["source"])
-        title = first.splitlines()[0].lstrip("#").strip()
-        answer = next(
-            line.removeprefix("**What it answers:**").strip()
-            for line in first.splitlines()
-            if line.startswith("**What it answers:**")
-        )
-        assert f"| [{title}](lessons/{notebook.name}) | {answer} |" in README, notebook.name
+        info = lesson_info(notebook)  # what index.html shows, read the same way
+        assert f"| [{info.title}](lessons/{notebook.name}) | {info.answers} |" in README, notebook.name
