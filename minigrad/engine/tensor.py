@@ -193,7 +193,7 @@ class Tensor:
 
     def _freed_copy(self) -> Tensor:
         """What a released graph keeps of this intermediate tensor (see `Node.release`): a
-        `FreedTensor`, made here in one call (once per intermediate per step, benchmarks/README.md)."""
+        `FreedTensor` over a shared, memoryless placeholder of its shape and dtype."""
         data = self.data
         key = (data.shape, data.dtype)
         placeholder = _placeholders.get(key)
@@ -202,9 +202,8 @@ class Tensor:
                 _placeholders.clear()
             placeholder = np.ndarray(key[0], dtype=key[1], buffer=_ZERO_BYTES, strides=(0,) * len(key[0]))
             _placeholders[key] = placeholder
-        ghost = object.__new__(FreedTensor)
-        ghost.data, ghost.grad, ghost.requires_grad, ghost._node = placeholder, None, True, self._node
-        ghost._name, ghost._index, ghost._hooks, ghost._retains_grad = self._name, self._index, None, False
+        ghost = FreedTensor._from_op(placeholder, self._node)  # the one place a Tensor's slots are filled
+        ghost._name, ghost._index = self._name, self._index
         return ghost
 
     # ------------------------------------------------------------------------- autograd
