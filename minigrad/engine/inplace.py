@@ -13,8 +13,9 @@ node in a training step, where BatchNorm's moving statistics move the clock duri
 
 from __future__ import annotations
 
+import itertools
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,28 +38,34 @@ class _Log:
         self.foreign = 0
 
     def bump(self, tensor: Tensor, by: str) -> None:
-        self.clock = clock = self.clock + 1
-        data = tensor.data
-        owner = data if data.base is None else _owner(data)
-        if owner is None:
-            self.foreign = clock
-        else:
-            self.owners[id(owner)] = clock
-        key = id(tensor)
-        entry = self.changes.get(key)
-        if entry is None:
-            self.changes[key] = [clock, 1, weakref.ref(tensor, self._forget(key)), by, data]
-            if len(self.owners) > 2 * len(self.changes) + 64:
-                self._prune_owners()
-        else:  # updated in place: one dict lookup per change (the optimiser bumps every parameter)
-            entry[0], entry[3], entry[4] = clock, by, data
-            entry[1] += 1
+        """Record one in-place change of `tensor.data` made by `by`."""
+        self.bump_all((tensor,), by)
 
-    def bump_all(self, tensors: list[Tensor], by: str) -> None:
-        """`bump` for each tensor (an optimiser step changes every parameter)."""
-        bump = self.bump
+    def bump_all(self, tensors: Sequence[Tensor], by: str) -> None:
+        """Record an in-place change of each tensor's array, all made by `by` at one tick of the
+        clock (an optimiser step changes every parameter; a BatchNorm forward its three buffers).
+
+        One loop with the dictionaries bound once: the optimiser and BatchNorm call it at every
+        training step (benchmarks/README.md, "Engine")."""
+        self.clock = clock = self.clock + 1
+        owners, changes = self.owners, self.changes
         for tensor in tensors:
-            bump(tensor, by)
+            data = tensor.data
+            owner = data if data.base is None else _owner(data)
+            if owner is None:
+                self.foreign = clock
+            else:
+                owners[id(owner)] = clock
+            key = id(tensor)
+            entry = changes.get(key)
+            if entry is None:
+                changes[key] = [clock, 1, weakref.ref(tensor, self._forget(key)), by, data]
+                if len(owners) > 2 * len(changes) + 64:
+                    self._prune_owners()
+                    owners = self.owners
+            else:  # updated in place: one dict lookup per change
+                entry[0], entry[3], entry[4] = clock, by, data
+                entry[1] += 1
 
     def _forget(self, key: int) -> Callable[[Any], None]:
         """The callback that drops a dead tensor's entry (its id may be reused)."""
@@ -92,7 +99,9 @@ class _Log:
             if type(value) is np.ndarray and value.base is None:  # the usual case, inline
                 if changed_at(id(value), 0) > stamp or exact:
                     self._check_array(node, output, value)
-            elif isinstance(value, (np.ndarray, tuple, list)):
+            elif isinstance(value, np.ndarray) or (
+                isinstance(value, (tuple, list)) and any(map(isinstance, value, _ARRAY_TYPES))
+            ):  # a tuple of flags or axes is passed over in C (needs_input_grad is one in every ctx)
                 for saved in (value,) if isinstance(value, np.ndarray) else value:
                     if not isinstance(saved, np.ndarray):
                         continue
@@ -129,8 +138,11 @@ def _owner(array: np.ndarray) -> np.ndarray | None:
         array = base
 
 
+_ARRAY_TYPES = itertools.repeat(np.ndarray)  # isinstance's second argument, for map()
+
 log = _Log()
 
 #: Record an in-place change of `tensor.data` made by `by` (e.g. "SGD.step"): `bump(tensor, by)`.
 bump = log.bump
+#: The same for several tensors changed together: `bump_all(tensors, by)`.
 bump_all = log.bump_all

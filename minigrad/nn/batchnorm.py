@@ -23,7 +23,7 @@ import numpy as np
 
 from ..engine.anomaly import user_stacklevel
 from ..engine.dtypes import get_default_dtype
-from ..engine.inplace import bump
+from ..engine.inplace import bump_all
 from ..engine.tensor import Tensor, apply
 from ..ops import BatchNormEval, BatchNormTrain
 from ..ops import batchnorm_stages as stages
@@ -269,16 +269,18 @@ class BatchNorm(Module):
         # registry, not through Module.__getattr__, which searches every registry.
         buffers = self._buffers
         self._last_batch[:] = mean, var
-        tracked = buffers["num_batches_tracked"].data
-        tracked += 1  # ndarray.__iadd__: in place, stays a 0-d int64 array (no [...] view and copy back)
-        bump(buffers["num_batches_tracked"], "BatchNorm's moving-statistic update")
-        keep = 1.0 - 1.0 / float(tracked) if self.momentum == "cumulative" else float(self.momentum)
-        fed_var = var * (n / (n - 1)) if self._preset.unbiased_moving_variance else var
-        for name, batch_stat in (("moving_mean", mean), ("moving_variance", fed_var)):
-            moving = buffers[name].data
-            moving *= keep  # in place: the buffer keeps its identity (and dtype)
-            moving += (1.0 - keep) * batch_stat
-            bump(buffers[name], "BatchNorm's moving-statistic update")
+        changed = (buffers["num_batches_tracked"], buffers["moving_mean"], buffers["moving_variance"])
+        try:
+            tracked = changed[0].data
+            tracked += 1  # ndarray.__iadd__: in place, stays a 0-d int64 array (no [...] view and copy back)
+            keep = 1.0 - 1.0 / float(tracked) if self.momentum == "cumulative" else float(self.momentum)
+            fed_var = var * (n / (n - 1)) if self._preset.unbiased_moving_variance else var
+            for buffer, batch_stat in zip(changed[1:], (mean, fed_var)):
+                moving = buffer.data
+                moving *= keep  # in place: the buffer keeps its identity (and dtype)
+                moving += (1.0 - keep) * batch_stat
+        finally:  # recorded even after a failure half-way: a backward that saved them then refuses
+            bump_all(changed, "BatchNorm's moving-statistic update")
 
     def extra_repr(self) -> str:
         parts = [
