@@ -75,24 +75,29 @@ class BatchNormTrain(Function):
         # debugger shows (or a user holds) changes value under them.
         dx = ctx.x - ctx.mean
         n = dx.size // ivar.size
-        dbeta = np.add.reduce(grad, axes, keepdims=True)
-        dgamma = _sum_of_products(grad, dx, axes)  # sum(dy * xhat), xhat = (x - mean) * ivar
-        dgamma *= ivar
+        # Shape (C,), arrays of their own: they become gamma's and beta's `.grad` as they are
+        # (a reshaped view would be copied by the engine), viewed per channel for dx below.
+        dbeta = np.add.reduce(grad, axes)
+        dgamma = _sum_of_products(grad, dx, axes, keepdims=False)  # sum(dy * xhat), xhat = (x - mean) * ivar
+        dgamma *= ivar.reshape(-1)
         if not ctx.needs_input_grad[0]:
-            return None, dgamma.reshape(-1), dbeta.reshape(-1)
+            return None, dgamma, dbeta
         # dx = gamma * ivar / N * (N * dy - dbeta - xhat * dgamma), rearranged to work in the
         # buffer:  dx = gamma * ivar * (dy - ((x - mean) * ivar * dgamma + dbeta) / N)
-        dx *= dgamma * (ivar * (-1.0 / n))
-        dx -= dbeta * (1.0 / n)
+        per_channel = ivar.shape
+        dx *= dgamma.reshape(per_channel) * (ivar * (-1.0 / n))
+        dx -= dbeta.reshape(per_channel) * (1.0 / n)
         dx += grad
         dx *= ctx.scale  # gamma * ivar, from the forward
-        return dx, dgamma.reshape(-1), dbeta.reshape(-1)
+        return dx, dgamma, dbeta
 
 
-def _sum_of_products(a: np.ndarray, b: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    """sum(a * b) over `axes`, keepdims, without materialising a * b (einsum)."""
+def _sum_of_products(a: np.ndarray, b: np.ndarray, axes: tuple[int, ...], keepdims: bool = True) -> np.ndarray:
+    """sum(a * b) over `axes` without materialising a * b (einsum); keepdims, or one value per
+    kept axis."""
     subscripts, kept_shape = _einsum_plan(a.shape, axes)
-    return np.einsum(subscripts, a, b).reshape(kept_shape)
+    total = np.einsum(subscripts, a, b)
+    return total.reshape(kept_shape) if keepdims else total
 
 
 @functools.lru_cache(maxsize=64)
