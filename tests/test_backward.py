@@ -4,6 +4,7 @@ gradient, `no_grad`, `detach`, and which arrays the leaves' `.grad` may (not) sh
 from __future__ import annotations
 
 import gc
+import weakref
 from typing import ClassVar
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from helpers import grad_of
 
 import minigrad as mg
+from minigrad.engine.tensor import FreedTensor
 
 
 # -------------------------------------------------------------------- topological order
@@ -398,6 +400,73 @@ def test_retain_graph_keeps_the_activations():
     assert ref() is not None
     loss.backward()
     np.testing.assert_allclose(grad_of(x), 2 * 8 * np.ones(3))  # d/dx sum(4x^2) = 8x, twice
+
+
+def _activation_and_its_array() -> tuple[mg.Tensor, weakref.ref, weakref.ref, np.ndarray]:
+    """loss = sum(relu(3 x)) with only the graph holding relu's output: that output, weak
+    references to it and to its array, and its values."""
+    x = mg.tensor(np.array([[1.0, -2.0], [3.0, 0.5]]), requires_grad=True)
+    hidden = (x * 3.0).relu()
+    loss = hidden.sum()
+    values = hidden.data.copy()
+    refs = weakref.ref(hidden), weakref.ref(hidden.data)
+    del hidden
+    return loss, refs[0], refs[1], values
+
+
+def test_an_activation_only_the_graph_holds_becomes_its_own_freed_tensor():
+    # Tensor.backward turns it into the FreedTensor in place (no stand-in object per
+    # activation, benchmarks/README.md "Engine"); its array is released all the same.
+    loss, tensor_ref, array_ref, _ = _activation_and_its_array()
+    loss.backward()
+    gc.collect()
+    assert array_ref() is None
+    freed = tensor_ref()
+    assert isinstance(freed, FreedTensor) and loss._node.inputs == (freed,)
+    assert freed.shape == (2, 2) and freed.dtype == np.float64 and freed.op == "relu"
+    assert not freed.data.flags.writeable and freed.data.strides == (0, 0)
+    assert [row.value for row in mg.debug.trace(loss) if row.op == "relu"] == ["(freed)"]
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()
+
+
+def test_an_activation_the_user_holds_keeps_its_values_and_is_not_kept_by_the_graph():
+    x = mg.tensor(np.array([[1.0, -2.0], [3.0, 0.5]]), requires_grad=True)
+    hidden = (x * 3.0).relu()
+    loss = hidden.sum()
+    values = hidden.data.copy()
+    loss.backward()
+    assert type(hidden) is mg.Tensor  # not turned into a FreedTensor under the user's hands
+    np.testing.assert_array_equal(hidden.data, values)
+    (stand_in,) = loss._node.inputs
+    assert isinstance(stand_in, FreedTensor) and stand_in is not hidden and stand_in.name == hidden.name
+    ref = weakref.ref(hidden)
+    del hidden
+    gc.collect()
+    assert ref() is None  # the released graph does not hold on to it
+
+
+def test_an_activation_a_hook_refers_to_keeps_its_values():
+    x = mg.tensor(np.array([1.0, -2.0]), requires_grad=True)
+    hidden = x * 3.0
+    seen: list[np.ndarray] = []
+    hidden.register_hook(lambda g, h=hidden: seen.append(h.data.copy()))  # the hook holds `hidden`
+    loss = hidden.sum()
+    del hidden
+    loss.backward()
+    np.testing.assert_array_equal(seen[0], [3.0, -6.0])
+
+
+def test_the_debuggers_pass_never_frees_in_place():
+    # backward_steps shows the steps, whose inputs a user may keep: stand-ins only, in `freed`.
+    loss, tensor_ref, array_ref, values = _activation_and_its_array()
+    steps = list(mg.debug.backward_steps(loss))
+    assert any(step.op == "relu" for step in steps)
+    del steps
+    gc.collect()
+    assert tensor_ref() is None and array_ref() is None
+    (stand_in,) = loss._node.inputs
+    assert isinstance(stand_in, FreedTensor)
 
 
 # ------------------------------------------------------------------------ buffer donation

@@ -66,46 +66,57 @@ class Node:
         inputs = self.inputs
         if len(grads) != len(inputs):
             raise RuntimeError(f"{self.op.name}.backward returned {len(grads)} gradients for {len(inputs)} inputs")
-        out: list[np.ndarray | None] = []
+        # The usual case passes as it is: each gradient None or an array of its input's shape and
+        # dtype, for an input that requires grad (no list built per node: benchmarks/README.md).
         for parent, g in zip(inputs, grads):
-            if g is None or not parent.requires_grad:
-                out.append(None)
-                continue
-            if type(g) is not np.ndarray:
-                if not isinstance(g, (np.ndarray, np.generic, int, float)):
-                    raise TypeError(
-                        f"{self.op.name}.backward returned a {type(g).__name__} for input "
-                        f"{len(out)}; expected an array or None"
-                    )
-                g = np.asarray(g)
-            data = parent.data
-            if g.shape != data.shape:
-                g = unbroadcast(g, data.shape, self.op.name)
-            if g.dtype is not data.dtype and g.dtype != data.dtype:
-                g = g.astype(data.dtype)
-            out.append(g)
-        return tuple(out)
+            if g is not None:
+                data = parent.data
+                if type(g) is not np.ndarray or g.shape != data.shape or g.dtype is not data.dtype:
+                    break
+                if not parent.requires_grad:
+                    break
+        else:
+            return grads
+        return tuple([self._conform(position, parent, g) for position, (parent, g) in enumerate(zip(inputs, grads))])
 
-    def release(self, freed: dict[int, Tensor]) -> None:
+    def _conform(self, position: int, parent: Tensor, g: object) -> np.ndarray | None:
+        """Gradient `g` for input `position` made an array of the input's shape and dtype (summed
+        over broadcast axes), None if that input does not require grad, or an error naming the op."""
+        if g is None or not parent.requires_grad:
+            return None
+        if type(g) is not np.ndarray:
+            if not isinstance(g, (np.ndarray, np.generic, int, float)):
+                raise TypeError(
+                    f"{self.op.name}.backward returned a {type(g).__name__} for input "
+                    f"{position}; expected an array or None"
+                )
+            g = np.asarray(g)
+        data = parent.data
+        if g.shape != data.shape:
+            g = unbroadcast(g, data.shape, self.op.name)
+        if g.dtype is not data.dtype and g.dtype != data.dtype:
+            g = g.astype(data.dtype)
+        return g
+
+    def release(self, freed: dict[int, Tensor], in_place: bool = False) -> None:
         """Drop the arrays saved for backward and the intermediate inputs' values.
 
         The graph's shape stays (for the "already freed" error, `trace` and `draw`): each
         intermediate input is replaced by a `FreedTensor`, shared through `freed` so that a tensor
         used twice stays one node. Without this, holding on to a loss (`losses.append(loss)`)
-        would keep every activation of its step alive.
+        would keep every activation of its step alive. With `in_place` (the pass of
+        `Tensor.backward`, whose steps nobody reads), an input that nothing refers to but this
+        node and the pass's order becomes that `FreedTensor` itself: no new object per activation.
         """
         self.ctx = None
         inputs = self.inputs
-        kept: list[Tensor] = []
-        for t in inputs:  # one pass, id(t) once per input (per-call Python: benchmarks/README.md)
-            if t._node is not None:
-                key = id(t)
-                stand_in = freed.get(key)
-                if stand_in is None:
-                    stand_in = freed[key] = t._freed_copy()
-                t = stand_in
-            kept.append(t)
-        self.inputs = tuple(kept)
+        for t in inputs:  # no enumerate(): its reused result tuple would hold `t` once more
+            if t._node is not None and not (in_place and sys.getrefcount(t) <= _HELD_BY_PASS and t._become_freed()):
+                break
+        else:
+            return  # every intermediate input freed in place: the tuple stays
+        # Someone else holds an input, or this is a debugger's pass: shared stand-ins.
+        self.inputs = tuple([t if t._node is None else t._stand_in(freed) for t in inputs])
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
@@ -192,7 +203,7 @@ def iter_backward(
         if flags.detect_anomaly:
             _check_gradients(node, inputs, input_grads)
         if not retain_graph:
-            node.release(freed)  # replaces node.inputs; gradients still go to the real `inputs`
+            node.release(freed, donate)  # may replace node.inputs; gradients still go to `inputs`
         for parent, parent_grad in zip(inputs, input_grads):
             if parent_grad is None:
                 continue
@@ -219,6 +230,9 @@ def _sole_reference_count() -> int:
 
 
 _SOLE = _sole_reference_count()
+#: An intermediate input during its consumer's `release`: that node's inputs, the pass's order,
+#: and (as in `_SOLE`) the loop variable. No more means nothing outside the graph can see it.
+_HELD_BY_PASS = _SOLE + 2 if _SOLE > 0 else 0
 
 
 def _run_hooks(tensor: Tensor, g: np.ndarray) -> np.ndarray:

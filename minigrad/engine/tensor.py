@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -191,20 +192,27 @@ class Tensor:
             extras.append(f"name={self._name!r}")
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
 
-    def _freed_copy(self) -> Tensor:
-        """What a released graph keeps of this intermediate tensor (see `Node.release`): a
-        `FreedTensor` over a shared, memoryless placeholder of its shape and dtype."""
-        data = self.data
-        key = (data.shape, data.dtype)
-        placeholder = _placeholders.get(key)
-        if placeholder is None:
-            if len(_placeholders) > 1024:  # many shapes seen: start again rather than grow
-                _placeholders.clear()
-            placeholder = np.ndarray(key[0], dtype=key[1], buffer=_ZERO_BYTES, strides=(0,) * len(key[0]))
-            _placeholders[key] = placeholder
-        ghost = FreedTensor._from_op(placeholder, self._node)  # the one place a Tensor's slots are filled
-        ghost._name, ghost._index = self._name, self._index
+    def _stand_in(self, freed: dict[int, Tensor]) -> Tensor:
+        """What a released graph keeps of this intermediate tensor while someone else may still
+        hold it (see `Node.release`): a `FreedTensor` over a shared, memoryless placeholder,
+        one per tensor (`freed`, by id), so that a tensor used twice stays one node."""
+        if type(self) is FreedTensor:
+            return self
+        ghost = freed.get(id(self))
+        if ghost is None:  # through _from_op, the one place a Tensor's slots are filled
+            ghost = freed[id(self)] = FreedTensor._from_op(_placeholder(self.data), self._node)
+            ghost._name, ghost._index = self._name, self._index
         return ghost
+
+    def _become_freed(self) -> bool:
+        """Turn this intermediate tensor into its own `FreedTensor`, its array dropped (see
+        `Node.release`: when nothing but its graph refers to it, no stand-in object is needed).
+        Only a plain Tensor does (a subclass may hold more than a FreedTensor keeps)."""
+        if type(self) is not Tensor:
+            return False
+        self.data = _placeholder(self.data)
+        self.__class__ = FreedTensor
+        return True
 
     # ------------------------------------------------------------------------- autograd
     def backward(self, grad: ArrayLike | None = None, retain_graph: bool = False) -> None:
@@ -388,7 +396,19 @@ class FreedTensor(Tensor):
     Its `data` is a read-only zero-stride placeholder of the right shape and dtype (no memory).
     """
 
-    __slots__ = ()  # made by `Tensor._freed_copy`
+    __slots__ = ()  # made by `Tensor._stand_in`, or by `Tensor._become_freed` from the tensor itself
+
+
+def _placeholder(data: np.ndarray) -> np.ndarray:
+    """The shared read-only, memoryless array of `data`'s shape and dtype."""
+    key = (data.shape, data.dtype)
+    placeholder = _placeholders.get(key)
+    if placeholder is None:
+        if len(_placeholders) > 1024:  # many shapes seen: start again rather than grow
+            _placeholders.clear()
+        placeholder = np.ndarray(key[0], dtype=key[1], buffer=_ZERO_BYTES, strides=(0,) * len(key[0]))
+        _placeholders[key] = placeholder
+    return placeholder
 
 
 def _flag(op: str, what: str, value: Any) -> bool:
@@ -472,9 +492,13 @@ def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
+_data_of = operator.attrgetter("data")
+_requires_grad_of = operator.attrgetter("requires_grad")
+
+
 def apply(op: type[Function], *inputs: Tensor, **params: Any) -> Tensor:
     """Run `op` forward on the inputs' arrays and, when grad is enabled, record it in the graph."""
-    arrays = [t.data for t in inputs]
+    arrays = tuple(map(_data_of, inputs))  # map over a C getter: no comprehension frame per op
     if op.broadcasts and arrays[0].shape != arrays[1].shape:
         try:
             np.broadcast_shapes(arrays[0].shape, arrays[1].shape)
@@ -483,7 +507,7 @@ def apply(op: type[Function], *inputs: Tensor, **params: Any) -> Tensor:
                 f"{op.name}: cannot broadcast {shape_str(arrays[0].shape)} with {shape_str(arrays[1].shape)}"
             ) from None
     ctx = Context()
-    needs = tuple([t.requires_grad for t in inputs])  # a list comprehension: no generator per call
+    needs = tuple(map(_requires_grad_of, inputs))
     record = flags.grad_enabled and True in needs
     if record:
         ctx.needs_input_grad = needs
