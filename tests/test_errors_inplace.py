@@ -91,6 +91,21 @@ def test_user_op_on_a_moving_statistic_is_detected():
         out.backward()
 
 
+
+def test_a_moving_statistics_update_that_fails_half_way_is_still_counted():
+    # The mean is updated, then the variance cannot be (its array is read-only): the change to
+    # the mean must still be recorded, or a backward that saved it would use the new values.
+    bn = nn.BatchNorm(2)
+    x = mg.tensor(np.ones((3, 2)), requires_grad=True)
+    out = (x * bn.moving_mean).sum()
+    bn.moving_variance.data.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        bn(mg.tensor(np.arange(6.0).reshape(3, 2)))
+    assert not np.array_equal(bn.moving_mean.data, np.zeros(2))  # the mean did change
+    assert bn.moving_mean._version == 1
+    with pytest.raises(RuntimeError, match="moving_mean.*moving-statistic update"):
+        out.backward()
+
 # --------------------------------------------------------------------------------- copy_
 def test_copy_writes_in_place_and_counts():
     t = mg.tensor([1.0, 2.0, 3.0])
