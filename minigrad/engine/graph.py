@@ -165,8 +165,9 @@ def iter_backward(
 
     `donate=True` (what `Tensor.backward` passes, which looks at no step) lets an op write into
     the gradient it receives when nothing but the engine refers to that array (`ctx.grad_donated`)
-    and sums gradients in place in the same case: a step's `output_grad` may then be overwritten
-    by the time it is yielded, so a caller that reads the steps must leave it False.
+    and sums gradients in place in the same case: a step's `output_grad` could then be
+    overwritten after it is seen, so with `donate=True` the pass yields no steps at all (it runs
+    to its end at the first `next`); a caller that reads the steps leaves it False.
     """
     pending: dict[Tensor, np.ndarray] = {root: grad}  # by identity, as in topological_order
     handed_out: set[int] = {id(grad)}  # arrays some `.grad` may already hold: copy before keeping
@@ -175,6 +176,7 @@ def iter_backward(
     pop, take = order.pop, pending.pop
     step = tuple.__new__  # RawStep(...) without NamedTuple's Python-level __new__ (once per node)
     donate = donate and _SOLE > 0
+    anomaly = flags.detect_anomaly  # read once: a per-thread flag costs a lookup per read
     input_grads: tuple[np.ndarray | None, ...] | None = None
     parent_grad = previous = None
     while order:
@@ -189,7 +191,8 @@ def iter_backward(
         node = tensor._node
         if node is None:
             _accumulate_leaf(tensor, g, handed_out)
-            yield step(RawStep, (tensor, g, (), ()))
+            if not donate:
+                yield step(RawStep, (tensor, g, (), ()))
             continue
         if tensor._retains_grad:
             _accumulate_leaf(tensor, g, handed_out)
@@ -200,7 +203,7 @@ def iter_backward(
             # (a hook, a `.grad`, a view or a debugger holding it counts). benchmarks/README.md, "Engine".
             node.ctx.grad_donated = donate and g.base is None and sys.getrefcount(g) <= _SOLE and g.flags.writeable
         inputs, input_grads = node.inputs, node.backward(g)
-        if flags.detect_anomaly:
+        if anomaly:
             _check_gradients(node, inputs, input_grads)
         if not retain_graph:
             node.release(freed, donate)  # may replace node.inputs; gradients still go to `inputs`
@@ -216,7 +219,8 @@ def iter_backward(
                 previous += parent_grad  # only `pending` and this frame hold it: sum in place
             else:
                 pending[parent] = np.asarray(previous + parent_grad)
-        yield step(RawStep, (tensor, g, input_grads, inputs))
+        if not donate:
+            yield step(RawStep, (tensor, g, input_grads, inputs))
         input_grads = parent_grad = previous = None  # so that the reference counts above see only `g`
 
 
