@@ -224,9 +224,8 @@ class Derivation:
             tensors[v] = Tensor._from_op(_shape_only(cache[v], dout), None)
             tensors[v].requires_grad = True
         for stage in self.stages:
-            ctx = Context()
-            ctx.derivation, ctx.stage, ctx.cache, ctx.overrides = self, stage, cache, overrides
-            node = Node(_StageOp, tuple(tensors[v] for v in stage.inputs), ctx)
+            node = Node(_StageOp, tuple(tensors[v] for v in stage.inputs))  # the stage op's ctx
+            node.derivation, node.stage, node.cache, node.overrides = self, stage, cache, overrides
             tensors[stage.name] = Tensor._from_op(_shape_only(cache[stage.name], dout), node)
         names = {id(t): v for v, t in tensors.items()}
         grads: dict[str, np.ndarray] = {}

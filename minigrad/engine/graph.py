@@ -32,30 +32,38 @@ class RawStep(NamedTuple):
     inputs: tuple[Tensor, ...]
 
 
-class Node:
-    """The record of one op application: the op, its input tensors and its saved context."""
+class Node(Context):
+    """The record of one op application: the op and its input tensors. It is also the op's `ctx`
+    (as PyTorch's is its backward node): what the forward saves lands in the node's `__dict__`,
+    the engine's own fields are slots, so the in-place check reads the saved arrays alone."""
 
-    __slots__ = ("created_at", "ctx", "inputs", "op", "stamp")
+    __slots__ = ("created_at", "grad_donated", "inputs", "needs_input_grad", "op", "released", "stamp")
 
     def __init__(
-        self, op: type[Function], inputs: tuple[Tensor, ...], ctx: Context, anomaly: bool | None = None
+        self,
+        op: type[Function],
+        inputs: tuple[Tensor, ...],
+        needs_input_grad: tuple[bool, ...] | None = None,
+        anomaly: bool | None = None,
     ) -> None:
         self.op, self.inputs = op, inputs
-        self.ctx: Context | None = ctx  # None once released
-        self.stamp = inplace_log.clock  # in-place changes after this may invalidate what ctx saved
-        if anomaly is None:  # `apply` passes the flag it has already read
+        if needs_input_grad is None:  # `apply` passes the flags it has already read
+            needs_input_grad = tuple(t.requires_grad for t in inputs)
+        self.needs_input_grad, self.grad_donated = needs_input_grad, False
+        self.released = False  # True once backward has run without retain_graph
+        self.stamp = inplace_log.clock  # in-place changes after this may invalidate what was saved
+        if anomaly is None:
             anomaly = flags.detect_anomaly
         self.created_at: str | None = user_line() if anomaly else None
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         """The op's local backward, then (for every op alike) un-broadcast and dtype cast."""
-        ctx = self.ctx
-        if ctx is None:
+        if self.released:
             raise RuntimeError(
                 f"backward: the graph through '{self.op.name}' was already freed by an earlier "
                 "backward(); pass retain_graph=True to the first backward() to go through it twice"
             )
-        grads = self.op.backward(ctx, grad)
+        grads = self.op.backward(self, grad)
         if type(grads) is not tuple:
             grads = (grads,)
             if isinstance(grads[0], (list, str, bytes)):
@@ -108,7 +116,8 @@ class Node:
         `Tensor.backward`, whose steps nobody reads), an input that nothing refers to but this
         node and the pass's order becomes that `FreedTensor` itself: no new object per activation.
         """
-        self.ctx = None
+        self.released = True
+        self.__dict__.clear()  # what the forward saved
         inputs = self.inputs
         for t in inputs:  # no enumerate(): its reused result tuple would hold `t` once more
             if t._node is not None and not (in_place and sys.getrefcount(t) <= _HELD_BY_PASS and t._become_freed()):
@@ -198,10 +207,10 @@ def iter_backward(
             _accumulate_leaf(tensor, g, handed_out)
         if node.stamp != inplace_log.clock:  # something changed in place since this forward
             inplace_log.check(node, tensor)
-        if node.ctx is not None:
+        if not node.released:
             # Buffer donation: `g` may become the op's result when only this frame refers to it
             # (a hook, a `.grad`, a view or a debugger holding it counts). benchmarks/README.md, "Engine".
-            node.ctx.grad_donated = donate and g.base is None and sys.getrefcount(g) <= _SOLE and g.flags.writeable
+            node.grad_donated = donate and g.base is None and sys.getrefcount(g) <= _SOLE and g.flags.writeable
         inputs, input_grads = node.inputs, node.backward(g)
         if anomaly:
             _check_gradients(node, inputs, input_grads)

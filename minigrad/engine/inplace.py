@@ -90,18 +90,17 @@ class _Log:
 
     def check(self, node: Node, output: Tensor) -> None:
         """Raise if an array `node` saved was changed in place after `node` was created."""
-        ctx = node.ctx
-        if ctx is None:
+        if node.released:
             return
         stamp, changed_at = node.stamp, self.owners.get
         exact = self.foreign > stamp  # memory no array owns changed since: compare every array
-        for value in ctx.__dict__.values():
+        for value in node.__dict__.values():  # what the op saved (the engine's fields are slots)
             if type(value) is np.ndarray and value.base is None:  # the usual case, inline
                 if changed_at(id(value), 0) > stamp or exact:
                     self._check_array(node, output, value)
             elif isinstance(value, np.ndarray) or (
                 isinstance(value, (tuple, list)) and any(map(isinstance, value, _ARRAY_TYPES))
-            ):  # a tuple of flags or axes is passed over in C (needs_input_grad is one in every ctx)
+            ):  # a tuple of axes or flags is passed over in C
                 for saved in (value,) if isinstance(value, np.ndarray) else value:
                     if not isinstance(saved, np.ndarray):
                         continue

@@ -506,14 +506,11 @@ def apply(op: type[Function], *inputs: Tensor, **params: Any) -> Tensor:
             raise ValueError(
                 f"{op.name}: cannot broadcast {shape_str(arrays[0].shape)} with {shape_str(arrays[1].shape)}"
             ) from None
-    ctx = Context()
     needs = tuple(map(_requires_grad_of, inputs))
-    record = flags.grad_enabled and True in needs
-    if record:
-        ctx.needs_input_grad = needs
-    out = op.forward(ctx, *arrays, **params)
     anomaly = flags.detect_anomaly  # read once for Node and below: a per-thread flag costs a lookup
-    node = Node(op, inputs, ctx, anomaly) if record else None
+    # The node is the op's ctx; without a graph to record, a bare Context takes what it saves.
+    node = Node(op, inputs, needs, anomaly) if flags.grad_enabled and True in needs else None
+    out = op.forward(Context() if node is None else node, *arrays, **params)
     if anomaly:
         problem = describe_nonfinite(np.asarray(out))
         if problem:
