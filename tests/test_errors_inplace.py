@@ -91,7 +91,6 @@ def test_user_op_on_a_moving_statistic_is_detected():
         out.backward()
 
 
-
 def test_a_moving_statistics_update_that_fails_half_way_is_still_counted():
     # The mean is updated, then the variance cannot be (its array is read-only): the change to
     # the mean must still be recorded, or a backward that saved it would use the new values.
@@ -105,6 +104,7 @@ def test_a_moving_statistics_update_that_fails_half_way_is_still_counted():
     assert bn.moving_mean._version == 1
     with pytest.raises(RuntimeError, match="moving_mean.*moving-statistic update"):
         out.backward()
+
 
 # --------------------------------------------------------------------------------- copy_
 def test_copy_writes_in_place_and_counts():
