@@ -27,7 +27,7 @@ from ..engine.inplace import bump_all
 from ..engine.tensor import Tensor, apply
 from ..ops import BatchNormEval, BatchNormTrain
 from ..ops import batchnorm_stages as stages
-from ..ops.base import normalize_axes, scalar
+from ..ops.base import normalize_axes
 from ..tables import shape_str
 from .module import Module
 from .parameter import Parameter
@@ -272,14 +272,13 @@ class BatchNorm(Module):
         changed = (buffers["num_batches_tracked"], buffers["moving_mean"], buffers["moving_variance"])
         try:
             tracked = changed[0].data
-            tracked += scalar(1, tracked.dtype)  # in place: stays a 0-d int64 array (no [...] view and copy back)
+            tracked += 1  # ndarray.__iadd__: in place, stays a 0-d int64 array (no [...] view and copy back)
             keep = 1.0 - 1.0 / float(tracked) if self.momentum == "cumulative" else float(self.momentum)
-            unbiased = self._preset.unbiased_moving_variance
-            fed_var = var * scalar(n / (n - 1), var.dtype) if unbiased else var
-            for buffer, batch_stat in zip(changed[1:], (mean, fed_var)):  # numbers through `scalar`: as ops do
+            fed_var = var * (n / (n - 1)) if self._preset.unbiased_moving_variance else var
+            for buffer, batch_stat in zip(changed[1:], (mean, fed_var)):
                 moving = buffer.data
-                moving *= scalar(keep, moving.dtype)  # in place: the buffer keeps its identity (and dtype)
-                moving += scalar(1.0 - keep, batch_stat.dtype) * batch_stat
+                moving *= keep  # in place: the buffer keeps its identity (and dtype)
+                moving += (1.0 - keep) * batch_stat
         finally:  # recorded even after a failure half-way: a backward that saved them then refuses
             bump_all(changed, "BatchNorm's moving-statistic update")
 

@@ -19,7 +19,6 @@ checks the op returned one gradient per input, and releases what the op saved on
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -127,20 +126,3 @@ def normalize_axes(
     if len(set(out)) != len(out):
         raise ValueError(f"{op_name}: repeated axis in {axis!r} for shape {shape_str(shape)}")
     return tuple(sorted(out))
-
-
-@functools.lru_cache(maxsize=1024, typed=True)
-def scalar(value: Any, dtype: np.dtype) -> Any:
-    """A Python number as the read-only 0-d array NumPy turns it into next to an array of `dtype`
-    (NEP 50: it takes the array's dtype), made once and kept: `x * scalar(0.9, x.dtype)` is
-    `x * 0.9` to the last bit, for a third of NumPy's work at lesson sizes, where converting the
-    number at every call costs more than the arithmetic (benchmarks/README.md, "Constants").
-
-    Anything else comes back as it is: a NumPy scalar (which promotes, unlike a Python number),
-    a float meeting an integer array (the result is float64), a number meeting a bool array.
-    """
-    if (type(value) is float and dtype.kind == "f") or (type(value) is int and dtype.kind in "fiu"):
-        constant = np.array(value, dtype=dtype)
-        constant.flags.writeable = False
-        return constant
-    return value

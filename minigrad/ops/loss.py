@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tables import shape_str
-from .base import Context, Function, scalar
+from .base import Context, Function
 from .softmax import stable_log_softmax
 
 
@@ -28,8 +28,7 @@ class MSE(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        diff = ctx.diff
-        d_pred = diff * (scalar(2.0, grad.dtype) * grad / scalar(diff.size, grad.dtype))  # 2 dL / n
+        d_pred = ctx.diff * (2.0 * grad / ctx.diff.size)
         # The target's is computed only when asked for: a target is almost always a constant.
         return d_pred, (-d_pred if ctx.needs_input_grad[1] else None)
 

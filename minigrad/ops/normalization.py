@@ -14,7 +14,7 @@ import string
 
 import numpy as np
 
-from .base import Context, Function, scalar
+from .base import Context, Function
 
 
 class BatchNormTrain(Function):
@@ -48,16 +48,13 @@ class BatchNormTrain(Function):
         """Computes the batch statistics itself (x - mean once); `stats`, if given, receives
         `"mean"` and `"var"` (biased), shaped to broadcast against x, for the moving averages."""
         n = x.size // gamma.size
-        # Numbers through `scalar`: the same arithmetic, converted once (benchmarks/README.md).
-        total = np.add.reduce(x, axes, keepdims=True)  # x.sum(axes, keepdims): no Python wrapper
-        mean = total / scalar(n, total.dtype)
+        mean = np.add.reduce(x, axes, keepdims=True) / n  # x.sum(axes, keepdims): no Python wrapper
         # Becomes the output in place; in NumPy's promotion of x and gamma, as the inference op gives.
         dtype = x.dtype if x.dtype is gamma.dtype else np.result_type(x, gamma)
         out = np.subtract(x, mean, dtype=dtype)
         var = _sum_of_products(out, out, axes)  # biased; no squared temporary
-        var /= scalar(n, var.dtype)
-        root = np.sqrt(var + scalar(eps, var.dtype))
-        ivar = scalar(1.0, root.dtype) / root
+        var /= n
+        ivar = 1.0 / np.sqrt(var + eps)
         if not mean.shape[-1:] == gamma.shape == beta.shape:  # channel not last: shape (C,) like the statistics
             gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
         scale = gamma * ivar  # gamma * xhat = (x - mean) * scale: one pass fewer
@@ -88,8 +85,8 @@ class BatchNormTrain(Function):
         # dx = gamma * ivar / N * (N * dy - dbeta - xhat * dgamma), rearranged to work in the
         # buffer:  dx = gamma * ivar * (dy - ((x - mean) * ivar * dgamma + dbeta) / N)
         per_channel = ivar.shape
-        dx *= dgamma.reshape(per_channel) * (ivar * scalar(-1.0 / n, ivar.dtype))
-        dx -= dbeta.reshape(per_channel) * scalar(1.0 / n, dbeta.dtype)
+        dx *= dgamma.reshape(per_channel) * (ivar * (-1.0 / n))
+        dx -= dbeta.reshape(per_channel) * (1.0 / n)
         dx += grad
         dx *= ctx.scale  # gamma * ivar, from the forward
         return dx, dgamma, dbeta

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tables import shape_str
-from .base import Context, Function, scalar
+from .base import Context, Function
 
 
 class Exp(Function):
@@ -52,15 +52,14 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        out = np.maximum(x, scalar(0, x.dtype))  # max(x, 0); not x * (x > 0): -0.0 for negative x
+        out = np.maximum(x, 0)  # not x * (x > 0): that gives -0.0 for negative inputs
         ctx.out = out  # out > 0 exactly where x > 0; the next op keeps `out` alive anyway
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         # Into `grad` itself when the engine donates it: no full-size allocation (benchmarks/README.md).
-        out = ctx.out
-        return np.multiply(grad, out > scalar(0, out.dtype), out=grad if ctx.grad_donated else None)
+        return np.multiply(grad, ctx.out > 0, out=grad if ctx.grad_donated else None)
 
 
 class Tanh(Function):
