@@ -402,6 +402,12 @@ def test_retain_graph_keeps_the_activations():
     np.testing.assert_allclose(grad_of(x), 2 * 8 * np.ones(3))  # d/dx sum(4x^2) = 8x, twice
 
 
+def _released_inputs(loss: mg.Tensor) -> tuple[mg.Tensor, ...]:
+    node = loss._node
+    assert node is not None
+    return node.inputs
+
+
 def _activation_and_its_array() -> tuple[mg.Tensor, weakref.ref, weakref.ref, np.ndarray]:
     """loss = sum(relu(3 x)) with only the graph holding relu's output: that output, weak
     references to it and to its array, and its values."""
@@ -422,7 +428,7 @@ def test_an_activation_only_the_graph_holds_becomes_its_own_freed_tensor():
     gc.collect()
     assert array_ref() is None
     freed = tensor_ref()
-    assert isinstance(freed, FreedTensor) and loss._node.inputs == (freed,)
+    assert isinstance(freed, FreedTensor) and _released_inputs(loss) == (freed,)
     assert freed.shape == (2, 2) and freed.dtype == np.float64 and freed.op == "relu"
     assert not freed.data.flags.writeable and freed.data.strides == (0, 0)
     assert [row.value for row in mg.debug.trace(loss) if row.op == "relu"] == ["(freed)"]
@@ -438,7 +444,7 @@ def test_an_activation_the_user_holds_keeps_its_values_and_is_not_kept_by_the_gr
     loss.backward()
     assert type(hidden) is mg.Tensor  # not turned into a FreedTensor under the user's hands
     np.testing.assert_array_equal(hidden.data, values)
-    (stand_in,) = loss._node.inputs
+    (stand_in,) = _released_inputs(loss)
     assert isinstance(stand_in, FreedTensor) and stand_in is not hidden and stand_in.name == hidden.name
     ref = weakref.ref(hidden)
     del hidden
@@ -450,7 +456,11 @@ def test_an_activation_a_hook_refers_to_keeps_its_values():
     x = mg.tensor(np.array([1.0, -2.0]), requires_grad=True)
     hidden = x * 3.0
     seen: list[np.ndarray] = []
-    hidden.register_hook(lambda g, h=hidden: seen.append(h.data.copy()))  # the hook holds `hidden`
+
+    def hook(grad: np.ndarray, held: mg.Tensor = hidden) -> None:  # the hook holds `hidden`
+        seen.append(held.data.copy())
+
+    hidden.register_hook(hook)
     loss = hidden.sum()
     del hidden
     loss.backward()
@@ -465,7 +475,7 @@ def test_the_debuggers_pass_never_frees_in_place():
     del steps
     gc.collect()
     assert tensor_ref() is None and array_ref() is None
-    (stand_in,) = loss._node.inputs
+    (stand_in,) = _released_inputs(loss)
     assert isinstance(stand_in, FreedTensor)
 
 
@@ -564,3 +574,20 @@ def test_a_read_only_gradient_is_summed_into_a_new_array():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     (mg.apply(_ReadOnlyGrad, x) + mg.apply(_ReadOnlyGrad, x)).sum().backward()
     np.testing.assert_array_equal(grad_of(x), [2.0, 2.0])
+
+
+def test_an_op_that_overwrites_the_nodes_own_fields_is_refused():
+    # The ctx is the graph's node: `ctx.inputs = ...` would rewire the graph silently.
+    class Rewires(mg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.inputs = (x,)
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2.0
+
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"rewires.forward assigned ctx.op or ctx.inputs"):
+        mg.apply(Rewires, x)

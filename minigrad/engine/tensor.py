@@ -513,6 +513,11 @@ def apply(op: type[Function], *inputs: Tensor, **params: Any) -> Tensor:
     # The node is the op's ctx; without a graph to record, a bare Context takes what it saves.
     node = Node(op, inputs, needs, anomaly) if flags.grad_enabled and True in needs else None
     out = op.forward(Context() if node is None else node, *arrays, **params)
+    if node is not None and (node.op is not op or node.inputs is not inputs):
+        raise RuntimeError(
+            f"{op.name}.forward assigned ctx.op or ctx.inputs, which the graph's node (the ctx) uses "
+            "itself; save the value under another name"
+        )
     if anomaly:
         problem = describe_nonfinite(np.asarray(out))
         if problem:

@@ -34,6 +34,10 @@ class Context:
     wants a gradient, so an op can skip work nobody needs. `grad_donated` is True when the engine
     hands the op, in backward, a gradient array that nothing else refers to: the op may then
     write its result into it instead of allocating one (`np.multiply(grad, m, out=grad)`).
+
+    In a graph the ctx is the graph's node itself, whose own fields an op must leave alone:
+    `op`, `inputs`, `stamp`, `released`, `created_at` (`apply` refuses an op that sets
+    `ctx.op` or `ctx.inputs`, the two an op might pick for its own use).
     """
 
     needs_input_grad: tuple[bool, ...] = ()
