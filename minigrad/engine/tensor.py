@@ -387,7 +387,7 @@ class Tensor:
 _ZERO_BYTES = bytes(16)  # backs every FreedTensor placeholder (all strides 0: one element, read-only)
 #: Placeholders by (shape, dtype): read-only and memoryless, so every FreedTensor of a shape can
 #: share one (a released graph makes one FreedTensor per intermediate at every step).
-_placeholders: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
+_placeholders: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}
 
 
 class FreedTensor(Tensor):
@@ -401,14 +401,12 @@ class FreedTensor(Tensor):
 
 def _placeholder(data: np.ndarray) -> np.ndarray:
     """The shared read-only, memoryless array of `data`'s shape and dtype."""
-    # By the dtype's id, not the dtype: hashing a dtype walks its fields (~1,500 instructions).
-    # The placeholder holds its dtype, and a hit checks it is that very dtype object.
-    key = (data.shape, id(data.dtype))
+    key = (data.shape, data.dtype)
     placeholder = _placeholders.get(key)
-    if placeholder is None or placeholder.dtype is not data.dtype:
+    if placeholder is None:
         if len(_placeholders) > 1024:  # many shapes seen: start again rather than grow
             _placeholders.clear()
-        placeholder = np.ndarray(data.shape, dtype=data.dtype, buffer=_ZERO_BYTES, strides=(0,) * data.ndim)
+        placeholder = np.ndarray(key[0], dtype=key[1], buffer=_ZERO_BYTES, strides=(0,) * len(key[0]))
         _placeholders[key] = placeholder
     return placeholder
 

@@ -164,15 +164,13 @@ class Adam(Optimizer):
         # Small parameters of one dtype and step count go through one multi-tensor update (one
         # NumPy call per formula line for all of them; Python per call dominates small arrays);
         # the others one by one. Why and how much: benchmarks/README.md, "Adam".
-        # Keyed by the dtype's id: hashing a dtype walks its fields (~1,500 instructions); the
-        # parameters keep their dtypes alive while the dict lives, so no id is reused meanwhile.
-        groups: dict[tuple[int, int], list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        groups: dict[tuple[np.dtype, int], list[tuple[int, np.ndarray, np.ndarray]]] = {}
         for item in ready:
             i, param, grad = item
             if param.size > FOREACH_MAX_SIZE or not param.flags.c_contiguous:
                 self._update(param, grad, self.state[i], self._scratch_like(param))
             else:
-                groups.setdefault((id(param.dtype), self.state[i].get("step", 0)), []).append(item)
+                groups.setdefault((param.dtype, self.state[i].get("step", 0)), []).append(item)
         for group in groups.values():
             if len(group) == 1:
                 i, param, grad = group[0]
