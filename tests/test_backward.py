@@ -591,3 +591,26 @@ def test_an_op_that_overwrites_the_nodes_own_fields_is_refused():
     x = mg.tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"rewires.forward assigned ctx.op or ctx.inputs"):
         mg.apply(Rewires, x)
+
+
+def test_a_pass_that_fails_half_way_adds_nothing_to_any_grad():
+    # `a`'s gradient is complete after the first nodes, before the node that must refuse (its
+    # saved `b` changed in place): the leaves' sums wait for the end, so no .grad is half-made.
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = mg.tensor([3.0, 4.0], requires_grad=True)
+    loss = (a * (b * b)).sum()
+    b.copy_([5.0, 6.0])
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+    assert a.grad is None and b.grad is None
+
+
+def test_leaf_hooks_see_the_complete_gradient_once():
+    # A leaf used three times: its hook runs once, on the sum, which then accumulates.
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    seen: list[np.ndarray] = []
+    x.register_hook(lambda g: seen.append(g.copy()))
+    (x * 2.0 + x * 3.0 + x).sum().backward()
+    assert len(seen) == 1
+    np.testing.assert_array_equal(seen[0], [6.0, 6.0])
+    np.testing.assert_array_equal(grad_of(x), [6.0, 6.0])

@@ -128,10 +128,11 @@ class Node(Context):
         self.inputs = tuple([t if t._node is None else t._stand_in(freed) for t in inputs])
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
+def topological_order(root: Tensor, leaves: bool = True) -> list[Tensor]:
     """Every tensor behind `root` that requires grad, inputs before outputs (iterative DFS, the
     inputs of a node taken last to first; a leaf is placed as soon as it is met: half the tensors
-    of a training step are leaves, benchmarks/README.md, "Engine")."""
+    of a training step are leaves, benchmarks/README.md, "Engine"). `leaves=False` leaves the
+    leaves out (but for a leaf `root`): `Tensor.backward`'s pass sums their gradients on the side."""
     order: list[Tensor] = []
     # Keyed by the tensors themselves: Tensor keeps object's identity hash and equality, so this
     # is `id()` without a call per lookup (benchmarks/README.md, "Engine").
@@ -143,14 +144,15 @@ def topological_order(root: Tensor) -> list[Tensor]:
     while stack:
         tensor, parents = stack[-1]
         for parent in parents:
-            if parent.requires_grad and parent not in visited:
-                seen(parent)
-                node = parent._node
-                if node is None:
+            node = parent._node
+            if node is None:
+                if leaves and parent.requires_grad and parent not in visited:
+                    seen(parent)
                     place(parent)
-                else:
-                    push((parent, reversed(node.inputs)))
-                    break
+            elif parent.requires_grad and parent not in visited:
+                seen(parent)
+                push((parent, reversed(node.inputs)))
+                break
         else:  # every input placed: the tensor follows them
             pop()
             place(tensor)
@@ -176,15 +178,18 @@ def iter_backward(
     the gradient it receives when nothing but the engine refers to that array (`ctx.grad_donated`)
     and sums gradients in place in the same case: a step's `output_grad` could then be
     overwritten after it is seen, so with `donate=True` the pass yields no steps at all (it runs
-    to its end at the first `next`); a caller that reads the steps leaves it False.
+    to its end at the first `next`); a caller that reads the steps leaves it False. Its leaves
+    are no steps either: their gradients are summed on the side and reach `.grad` (through their
+    hooks) once every node has run, so a pass that fails half-way adds nothing to any `.grad`.
     """
     pending: dict[Tensor, np.ndarray] = {root: grad}  # by identity, as in topological_order
     handed_out: set[int] = {id(grad)}  # arrays some `.grad` may already hold: copy before keeping
     freed = {} if freed is None else freed  # intermediate tensors of released nodes, by id (see Node.release)
-    order = topological_order(root)
+    donate = donate and _SOLE > 0
+    order = topological_order(root, leaves=not donate)
+    leaf_grads: dict[Tensor, np.ndarray] = {}  # with donate: each leaf's sum, kept to the end
     pop, take = order.pop, pending.pop
     step = tuple.__new__  # RawStep(...) without NamedTuple's Python-level __new__ (once per node)
-    donate = donate and _SOLE > 0
     anomaly = flags.detect_anomaly  # read once: a per-thread flag costs a lookup per read
     input_grads: tuple[np.ndarray | None, ...] | None = None
     parent_grad = previous = None
@@ -219,18 +224,21 @@ def iter_backward(
         for parent, parent_grad in zip(inputs, input_grads):
             if parent_grad is None:
                 continue
-            previous = pending.get(parent)
+            sums = leaf_grads if donate and parent._node is None else pending
+            previous = sums.get(parent)
             if previous is None:
-                pending[parent] = parent_grad
+                sums[parent] = parent_grad
             elif (
                 donate and previous.base is None and sys.getrefcount(previous) <= _SOLE + 1 and previous.flags.writeable
             ):
-                previous += parent_grad  # only `pending` and this frame hold it: sum in place
+                previous += parent_grad  # only the dict and this frame hold it: sum in place
             else:
-                pending[parent] = np.asarray(previous + parent_grad)
+                sums[parent] = np.asarray(previous + parent_grad)
         if not donate:
             yield step(RawStep, (tensor, g, input_grads, inputs))
         input_grads = parent_grad = previous = None  # so that the reference counts above see only `g`
+    for leaf, g in leaf_grads.items():  # Tensor.backward's leaves, their gradients complete
+        _accumulate_leaf(leaf, _run_hooks(leaf, g) if leaf._hooks else g, handed_out)
 
 
 def _sole_reference_count() -> int:
