@@ -49,9 +49,9 @@ class BatchNormTrain(Function):
         `"mean"` and `"var"` (biased), shaped to broadcast against x, for the moving averages."""
         n = x.size // gamma.size
         mean = np.add.reduce(x, axes, keepdims=True) / n  # x.sum(axes, keepdims): no Python wrapper
-        # Becomes the output in place; in NumPy's promotion of x and gamma, as the inference op gives.
-        dtype = x.dtype if x.dtype is gamma.dtype else np.result_type(x, gamma)
-        out = np.subtract(x, mean, dtype=dtype)
+        # Becomes the output in place; in NumPy's promotion of x and gamma, as the inference op gives
+        # (a dtype= argument only when that differs from x's: resolving it costs a NumPy call's worth).
+        out = x - mean if x.dtype is gamma.dtype else np.subtract(x, mean, dtype=np.result_type(x, gamma))
         var = _sum_of_products(out, out, axes)  # biased; no squared temporary
         var /= n
         ivar = 1.0 / np.sqrt(var + eps)
