@@ -39,6 +39,7 @@ _LEFTOVER_COMMAND = re.compile(r">[^<]*(\\[A-Za-z]+)[^<]*<")
 _MATH = re.compile(r"<math\b.*?</math>", re.S)
 # A bare | or \| (absolute value, norm): browsers space an infix one like a relation, TeX not at all.
 _BAR = re.compile(r'<mo((?: [a-z]+="[^"]*")*)>(&#x0007C;|&#x02016;)</mo>')
+_PLACEHOLDER = re.compile(r"MGMATH(\d+)MGMATH")  # a heading's formula while nbconvert adds its anchor
 
 
 def tex_to_mathml(tex: str, display: bool = False) -> str:
@@ -120,11 +121,10 @@ class MathMLRenderer(IPythonRenderer):
             return f"MGMATH{len(kept) - 1}MGMATH"
 
         out = str(super().heading(_MATH.sub(keep, text), level, **attrs))
-        placeholder = re.compile(r"MGMATH(\d+)MGMATH")
         # in the anchor's id and href a formula stands as its text, quoted as nbconvert quotes it
         as_text = lambda m: quote(html.unescape(re.sub(r"<[^>]+>", "", kept[int(m.group(1))])))
-        out = re.sub(r'"[^"<>]*"', lambda a: placeholder.sub(as_text, a.group(0)), out)
-        return placeholder.sub(lambda m: kept[int(m.group(1))], out)
+        out = re.sub(r'"[^"<>]*"', lambda a: _PLACEHOLDER.sub(as_text, a.group(0)), out)
+        return _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], out)
 
 
 def markdown_to_html(source: str, renderer: MathMLRenderer | None = None) -> str:
