@@ -95,19 +95,19 @@ class _Log:
         stamp, changed_at = node.stamp, self.owners.get
         exact = self.foreign > stamp  # memory no array owns changed since: compare every array
         for value in node.__dict__.values():  # what the op saved (the engine's fields are slots)
-            if isinstance(value, np.ndarray):
-                saved: Sequence[Any] = (value,)
-            elif isinstance(value, (tuple, list)) and any(map(isinstance, value, _ARRAY_TYPES)):
-                saved = value  # a tuple of axes or flags is passed over in C, above
-            else:
-                continue
-            for array in saved:
-                if not isinstance(array, np.ndarray):
-                    continue
-                owner = array if array.base is None else _owner(array)
-                # Arrays of different owners cannot share memory: skip an unchanged owner's.
-                if exact or owner is None or changed_at(id(owner), 0) > stamp:
-                    self._check_array(node, output, array)
+            if type(value) is np.ndarray and value.base is None:  # the usual case, inline
+                if changed_at(id(value), 0) > stamp or exact:
+                    self._check_array(node, output, value)
+            elif isinstance(value, np.ndarray) or (
+                isinstance(value, (tuple, list)) and any(map(isinstance, value, _ARRAY_TYPES))
+            ):  # a tuple of axes or flags is passed over in C
+                for saved in (value,) if isinstance(value, np.ndarray) else value:
+                    if not isinstance(saved, np.ndarray):
+                        continue
+                    owner = _owner(saved)
+                    # Arrays of different owners cannot share memory: skip an unchanged owner's.
+                    if owner is None or exact or changed_at(id(owner), 0) > stamp:
+                        self._check_array(node, output, saved)
 
     def _check_array(self, node: Node, output: Tensor, saved: np.ndarray) -> None:
         """The exact test of one saved array against every change made after `node`."""
