@@ -64,7 +64,6 @@ PLACES = [
     ("engine: Tensor._from_op (own)", "engine/tensor.py", "_from_op", "own"),
     ("engine: Node.backward + Tensor.backward (own)", "engine/tensor.py", "backward", "own"),
     ("engine: iter_backward (own)", "engine/graph.py", "iter_backward", "own"),
-    ("engine: topological_order", "engine/graph.py", "topological_order", "cum"),
     ("engine: _accumulate_leaf", "engine/graph.py", "_accumulate_leaf", "cum"),
     ("modules: Module.__call__ (own)", "nn/module.py", "__call__", "own"),
     ("modules: Module.__getattr__", "nn/module.py", "__getattr__", "cum"),

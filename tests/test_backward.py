@@ -614,3 +614,29 @@ def test_leaf_hooks_see_the_complete_gradient_once():
     assert len(seen) == 1
     np.testing.assert_array_equal(seen[0], [6.0, 6.0])
     np.testing.assert_array_equal(grad_of(x), [6.0, 6.0])
+
+
+def test_an_activation_with_two_consumers_stays_one_freed_tensor():
+    # The first consumer to run makes its stand-in; the second must share it, not free the
+    # tensor itself in place (trace and draw would show it twice).
+    x = mg.tensor(np.array([1.0, -2.0]), requires_grad=True)
+    hidden = (x * 3.0).relu()
+    loss = (hidden * 2.0 + hidden * 5.0).sum()
+    del hidden
+    loss.backward()
+    (add,) = _released_inputs(loss)
+    first, second = (_released_inputs(mul)[0] for mul in _released_inputs(add))
+    assert isinstance(first, FreedTensor) and first is second
+    np.testing.assert_array_equal(x.grad, [21.0, 0.0])
+
+
+def test_a_graph_whose_creation_order_is_broken_is_refused():
+    # Tensor.backward takes tensors newest first: a consumer older than its input (possible only
+    # by editing the engine's fields) would get an incomplete gradient, so the pass says so.
+    x = mg.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    middle = x * 2.0
+    top = middle * 3.0
+    loss = top.sum()
+    middle._index = top._index + 1
+    with pytest.raises(RuntimeError, match="made after a tensor computed from it"):
+        loss.backward()

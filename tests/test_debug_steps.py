@@ -74,6 +74,20 @@ def test_every_node_that_needs_a_gradient_is_one_step_after_all_its_consumers():
                     assert position[id(parent)] > step.index
 
 
+def test_ops_come_newest_first_and_each_leaf_right_after_its_last_consumer():
+    # The order of Tensor.backward's own pass (PyTorch's too): what makes the sums equal bit for bit.
+    loss, leaves = small_graph(3)
+    steps = list(backward_steps(loss, retain_graph=True))
+    made = [s.tensor._index for s in steps if not s.is_leaf]
+    assert made == sorted(made, reverse=True)
+    consumers = {id(s.tensor): s.tensor._node.inputs for s in steps if s.tensor._node is not None}
+    for leaf in leaves:
+        at = next(s.index for s in steps if s.tensor is leaf)
+        last_consumer = max(s.index for s in steps if any(t is leaf for t in consumers.get(id(s.tensor), ())))
+        assert at > last_consumer and all(s.is_leaf for s in steps[last_consumer + 1 : at])
+    assert [s.op for s in steps[-3:]] == ["matmul", "leaf", "leaf"]  # x and w, complete only now
+
+
 # ---------------------------------------------------------------- equality with backward()
 @given(
     seed=seeds,

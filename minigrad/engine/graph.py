@@ -1,5 +1,5 @@
-"""The reverse-mode pass: `Node` (one op application, its local backward, its release), the
-topological order, then each node's local backward in reverse.
+"""The reverse-mode pass: `Node` (one op application, its local backward, its release), then
+each node's local backward, newest first (the order of creation, reversed).
 
 Written as a generator so that `Tensor.backward` and `minigrad.debug.backward_steps` share one
 implementation: `backward` simply runs it to the end, the debugger pauses between its steps.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -106,21 +107,25 @@ class Node(Context):
             g = g.astype(data.dtype)
         return g
 
-    def release(self, freed: dict[int, Tensor], in_place: bool = False) -> None:
+    def release(self, freed: dict[int, Tensor], pending: dict[Tensor, np.ndarray] | None = None) -> None:
         """Drop the arrays saved for backward and the intermediate inputs' values.
 
         The graph's shape stays (for the "already freed" error, `trace` and `draw`): each
         intermediate input is replaced by a `FreedTensor`, shared through `freed` so that a tensor
         used twice stays one node. Without this, holding on to a loss (`losses.append(loss)`)
-        would keep every activation of its step alive. With `in_place` (the pass of
-        `Tensor.backward`, whose steps nobody reads), an input that nothing refers to but this
-        node and the pass's order becomes that `FreedTensor` itself: no new object per activation.
+        would keep every activation of its step alive. Given `pending` (the gradients waiting in
+        the pass of `Tensor.backward`, whose steps nobody reads), an input that nothing refers to
+        but this node, its only consumer, becomes that `FreedTensor` itself: no new object per
+        activation.
         """
         self.released = True
         self.__dict__.clear()  # what the forward saved
         inputs = self.inputs
         for t in inputs:  # no enumerate(): its reused result tuple would hold `t` once more
-            if t._node is not None and not (in_place and sys.getrefcount(t) <= _HELD_BY_PASS and t._become_freed()):
+            if t._node is None:
+                continue
+            # Waiting in `pending`, `t` has a consumer that ran before and made its stand-in.
+            if pending is None or t in pending or sys.getrefcount(t) > _HELD_BY_NODE or not t._become_freed():
                 break
         else:
             return  # every intermediate input freed in place: the tuple stays
@@ -128,35 +133,41 @@ class Node(Context):
         self.inputs = tuple([t if t._node is None else t._stand_in(freed) for t in inputs])
 
 
-def topological_order(root: Tensor, leaves: bool = True) -> list[Tensor]:
-    """Every tensor behind `root` that requires grad, inputs before outputs (iterative DFS, the
-    inputs of a node taken last to first; a leaf is placed as soon as it is met: half the tensors
-    of a training step are leaves, benchmarks/README.md, "Engine"). `leaves=False` leaves the
-    leaves out (but for a leaf `root`): `Tensor.backward`'s pass sums their gradients on the side."""
-    order: list[Tensor] = []
-    # Keyed by the tensors themselves: Tensor keeps object's identity hash and equality, so this
-    # is `id()` without a call per lookup (benchmarks/README.md, "Engine").
-    visited = {root}
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Every tensor behind `root` that requires grad, inputs before outputs, in the reverse of
+    the order the backward pass takes them: op outputs newest first (`Tensor._index`, as the
+    heap of `Tensor.backward`'s pass takes them, and PyTorch's engine: an op's output is made
+    after its inputs), each leaf right after its last consumer, when its gradient is complete.
+    The same order of nodes in both passes gives the same sums, bit for bit."""
     if root._node is None:
         return [root]
-    stack = [(root, reversed(root._node.inputs))]
-    push, pop, place, seen = stack.append, stack.pop, order.append, visited.add  # bound once: per tensor
+    outputs, seen, stack = [root], {root}, [root]  # seen: by identity, as Tensor hashes
+    last_consumer: dict[Tensor, Tensor] = {}  # leaf -> its consumer of the lowest index
     while stack:
-        tensor, parents = stack[-1]
-        for parent in parents:
-            node = parent._node
-            if node is None:
-                if leaves and parent.requires_grad and parent not in visited:
-                    seen(parent)
-                    place(parent)
-            elif parent.requires_grad and parent not in visited:
-                seen(parent)
-                push((parent, reversed(node.inputs)))
-                break
-        else:  # every input placed: the tensor follows them
-            pop()
-            place(tensor)
+        tensor = stack.pop()
+        for parent in tensor._node.inputs:  # type: ignore[union-attr]  # only op outputs are stacked
+            if not parent.requires_grad:
+                continue
+            if parent._node is None:
+                consumer = last_consumer.get(parent)
+                if consumer is None or tensor._index < consumer._index:
+                    last_consumer[parent] = tensor
+            elif parent not in seen:
+                seen.add(parent)
+                outputs.append(parent)
+                stack.append(parent)
+    leaves_after: dict[Tensor, list[Tensor]] = {}
+    for leaf, consumer in last_consumer.items():
+        leaves_after.setdefault(consumer, []).append(leaf)
+    order: list[Tensor] = []
+    for tensor in sorted(outputs, key=_index_of):
+        order += sorted(leaves_after.get(tensor, ()), key=_index_of)  # taken after `tensor`, newest first
+        order.append(tensor)
     return order
+
+
+def _index_of(tensor: Tensor) -> int:
+    return tensor._index
 
 
 def iter_backward(
@@ -178,25 +189,37 @@ def iter_backward(
     the gradient it receives when nothing but the engine refers to that array (`ctx.grad_donated`)
     and sums gradients in place in the same case: a step's `output_grad` could then be
     overwritten after it is seen, so with `donate=True` the pass yields no steps at all (it runs
-    to its end at the first `next`); a caller that reads the steps leaves it False. Its leaves
-    are no steps either: their gradients are summed on the side and reach `.grad` (through their
-    hooks) once every node has run, so a pass that fails half-way adds nothing to any `.grad`.
+    to its end at the first `next`); a caller that reads the steps leaves it False. That pass
+    walks no graph first: it takes the newest tensor that has a gradient waiting (a heap on
+    `Tensor._index`; an op's output is made after its inputs, so all its consumers have run).
+    Its leaves are no steps either: their gradients are summed on the side and reach `.grad`
+    (through their hooks) once every node has run, so a pass that fails half-way adds nothing
+    to any `.grad`.
     """
-    pending: dict[Tensor, np.ndarray] = {root: grad}  # by identity, as in topological_order
+    pending: dict[Tensor, np.ndarray] = {root: grad}  # by identity: Tensor hashes as object does
     handed_out: set[int] = {id(grad)}  # arrays some `.grad` may already hold: copy before keeping
     freed = {} if freed is None else freed  # intermediate tensors of released nodes, by id (see Node.release)
     donate = donate and _SOLE > 0
-    order = topological_order(root, leaves=not donate)
+    # With donate, (-index, id, tensor) of each tensor in `pending` (the id: no tensors compared).
+    queue: list = [(-root._index, id(root), root)] if donate else topological_order(root)
+    queued = pending if donate else None  # a gradient's first arrival queues its tensor
     leaf_grads: dict[Tensor, np.ndarray] = {}  # with donate: each leaf's sum, kept to the end
-    pop, take = order.pop, pending.pop
+    pop, take = queue.pop, pending.pop
     step = tuple.__new__  # RawStep(...) without NamedTuple's Python-level __new__ (once per node)
     anomaly = flags.detect_anomaly  # read once: a per-thread flag costs a lookup per read
     input_grads: tuple[np.ndarray | None, ...] | None = None
-    parent_grad = previous = None
-    while order:
+    parent = parent_grad = previous = None
+    newest = -root._index  # the heap's last key: keys only grow, or a consumer was older than its input
+    while queue:
         # Popped, not iterated: once processed, a tensor (and the activation it holds) is freed
         # as the pass goes instead of at its end (peak memory: benchmarks/README.md).
-        tensor = pop()
+        if donate:
+            key, _, tensor = heappop(queue)
+            if key < newest:
+                raise RuntimeError(f"backward: {tensor.name!r} was made after a tensor computed from it")
+            newest = key
+        else:
+            tensor = pop()
         g = take(tensor, None)
         if g is None:  # nothing flowed here (every path to it sent None)
             continue
@@ -220,7 +243,7 @@ def iter_backward(
         if anomaly:
             _check_gradients(node, inputs, input_grads)
         if not retain_graph:
-            node.release(freed, donate)  # may replace node.inputs; gradients still go to `inputs`
+            node.release(freed, queued)  # may replace node.inputs; gradients still go to `inputs`
         for parent, parent_grad in zip(inputs, input_grads):
             if parent_grad is None:
                 continue
@@ -228,6 +251,8 @@ def iter_backward(
             previous = sums.get(parent)
             if previous is None:
                 sums[parent] = parent_grad
+                if sums is queued:
+                    heappush(queue, (-parent._index, id(parent), parent))
             elif (
                 donate and previous.base is None and sys.getrefcount(previous) <= _SOLE + 1 and previous.flags.writeable
             ):
@@ -236,7 +261,8 @@ def iter_backward(
                 sums[parent] = np.asarray(previous + parent_grad)
         if not donate:
             yield step(RawStep, (tensor, g, input_grads, inputs))
-        input_grads = parent_grad = previous = None  # so that the reference counts above see only `g`
+        # So that the reference counts above see only `g`, and the next node's inputs only the pass.
+        input_grads = parent = parent_grad = previous = None
     for leaf, g in leaf_grads.items():  # Tensor.backward's leaves, their gradients complete
         _accumulate_leaf(leaf, _run_hooks(leaf, g) if leaf._hooks else g, handed_out)
 
@@ -251,9 +277,9 @@ def _sole_reference_count() -> int:
 
 
 _SOLE = _sole_reference_count()
-#: An intermediate input during its consumer's `release`: that node's inputs, the pass's order,
-#: and (as in `_SOLE`) the loop variable. No more means nothing outside the graph can see it.
-_HELD_BY_PASS = _SOLE + 2 if _SOLE > 0 else 0
+#: An intermediate input during its only consumer's `release` in `Tensor.backward`'s pass: that
+#: node's inputs and (as in `_SOLE`) the loop variable. No more means nothing else can see it.
+_HELD_BY_NODE = _SOLE + 1 if _SOLE > 0 else 0
 
 
 def _run_hooks(tensor: Tensor, g: np.ndarray) -> np.ndarray:
