@@ -300,3 +300,25 @@ def test_mse_is_one_fused_op_with_gradients_for_both_arguments():
 def test_mse_of_nothing_is_a_clear_error():
     with pytest.raises(ValueError, match=r"mse_loss: cannot average over an empty prediction of shape \(0, 3\)"):
         nn.mse_loss(mg.tensor(np.zeros((0, 3))), np.zeros((0, 3)))
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(1, 300),
+    upstream=st.floats(-1e3, 1e3, allow_nan=False, width=32),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_mse_loss_gradient_has_the_bits_of_arithmetic_in_its_dtype(seed, rows, upstream, dtype):
+    # The backward scales by a Python float (float64) for speed; that must round to what
+    # 2 * g / N computed in the tensor's own dtype gives, bit for bit.
+    rng = np.random.default_rng(seed)
+    pred = mg.tensor(rng.normal(size=(rows, 1)).astype(dtype), requires_grad=True)
+    target = rng.normal(size=(rows, 1)).astype(dtype)
+    loss = nn.mse_loss(pred, target)
+    assert loss.dtype == dtype and loss.shape == ()
+    loss.backward(np.asarray(upstream, dtype=dtype))
+    diff = pred.data - target
+    in_dtype = diff * (dtype(2.0) * np.asarray(upstream, dtype=dtype) / dtype(diff.size))
+    assert pred.grad is not None and pred.grad.dtype == dtype
+    np.testing.assert_array_equal(pred.grad, in_dtype)
+    np.testing.assert_array_equal(loss.data, np.vdot(diff, diff) / dtype(diff.size))
