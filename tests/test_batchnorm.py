@@ -325,3 +325,24 @@ def test_single_value_warning_points_at_the_caller_from_inside_a_container():
 
 def test_numpy_scalar_momentum_is_accepted():
     assert nn.BatchNorm(2, momentum=np.float32(0.5)).momentum == 0.5
+
+
+@given(
+    seed=seeds,
+    shape=st.sampled_from([(2, 3), (5, 4), (3, 2, 2, 4), (2, 3, 2, 2)]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_batchnorm_sums_of_products_are_np_einsums_bits(seed, shape, dtype):
+    # BatchNorm calls einsum's C function itself (NumPy's Python dispatch costs ~2 us a call):
+    # the private function must be the very computation np.einsum does, bit for bit.
+    from minigrad.ops import normalization
+
+    rng = np.random.default_rng(seed)
+    a, b = (rng.normal(size=shape).astype(dtype) for _ in range(2))
+    for axes in [(0,), tuple(i for i in range(len(shape)) if i != len(shape) - 1), (0, 2, 3)[: len(shape) - 1]]:
+        letters = "abcd"[: len(shape)]
+        kept = "".join(c for i, c in enumerate(letters) if i not in axes)
+        expected = np.einsum(f"{letters},{letters}->{kept}", a, b)
+        got = normalization._sum_of_products(a, b, axes, keepdims=False)
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
