@@ -19,6 +19,7 @@ from strategies import seeds
 import minigrad as mg
 from minigrad import nn
 from minigrad.ops import BatchNormTrain
+from minigrad.ops.base import Context
 from minigrad.reference import cs231n_values as cs231n
 from minigrad.reference import keras_values as keras
 from minigrad.reference import torch_values as torch_ref
@@ -346,3 +347,45 @@ def test_batchnorm_sums_of_products_are_np_einsums_bits(seed, shape, dtype):
         got = normalization._sum_of_products(a, b, axes, keepdims=False)
         assert got.dtype == expected.dtype
         np.testing.assert_array_equal(got, expected)
+
+
+@given(
+    seed=seeds,
+    shape=st.sampled_from([(2, 3), (7, 5), (4, 2, 3, 3)]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    eps=st.sampled_from([1e-5, 1e-3, 0.1]),
+)
+def test_batchnorm_train_forward_has_the_bits_of_python_number_arithmetic(seed, shape, dtype, eps):
+    # The op divides by N and adds eps as 0-d arrays of the data's dtype, and takes 1 / sqrt by
+    # np.reciprocal (cheaper at lesson sizes): the result must be what the plain formulas with
+    # Python numbers give, bit for bit.
+    rng = np.random.default_rng(seed)
+    x = rng.normal(2.0, 3.0, size=shape).astype(dtype)
+    channels = shape[-1]
+    gamma, beta = (rng.normal(size=channels).astype(dtype) for _ in range(2))
+    axes = tuple(range(len(shape) - 1))
+    n = x.size // channels
+    mean = np.add.reduce(x, axes, keepdims=True) / n
+    centred = x - mean
+    var = np.einsum(centred, list(range(len(shape))), centred, list(range(len(shape))), [len(shape) - 1]) / n
+    expected = centred * (gamma * (1.0 / np.sqrt(var.reshape(mean.shape) + eps))) + beta
+    stats: dict[str, np.ndarray] = {}
+    got = BatchNormTrain.forward(Context(), x.copy(), gamma, beta, axes=axes, eps=eps, stats=stats)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(stats["mean"], mean)
+
+
+def test_np_reciprocal_is_one_over_x_bit_for_bit():
+    # What BatchNorm's forward relies on (NumPy computes it as a division, not an estimate).
+    rng = np.random.default_rng(7)
+    for dtype in (np.float16, np.float32, np.float64):
+        x = (np.abs(rng.standard_cauchy(10_007)) + 1e-3).astype(dtype)
+        np.testing.assert_array_equal(np.reciprocal(x).view(np.uint8), (1.0 / x).view(np.uint8))
+
+
+def test_a_moving_statistic_made_integer_is_refused_not_zeroed():
+    bn = nn.BatchNorm(2, convention="torch")
+    bn.moving_mean.data = np.zeros(2, dtype=np.int64)
+    with pytest.raises(TypeError, match="BatchNorm: 'moving_mean' must hold floats, got dtype int64"):
+        bn(mg.tensor(np.array([[1.0, 2.0], [3.0, 5.0]])))

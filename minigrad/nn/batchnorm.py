@@ -275,11 +275,17 @@ class BatchNorm(Module):
             count = int(tracked) + 1
             tracked[()] = count  # in place, stays a 0-d int64 array; ~50x cheaper than `tracked += 1`
             keep = 1.0 - 1.0 / count if self.momentum == "cumulative" else float(self.momentum)
-            fed_var = var * (n / (n - 1)) if self._preset.unbiased_moving_variance else var
-            for buffer, batch_stat in zip(changed[1:], (mean, fed_var)):
+            # The factors as 0-d arrays of their operand's dtype: what NumPy makes of a Python float
+            # there, without its conversion inside each ufunc call (benchmarks/README.md, "0-d").
+            if self._preset.unbiased_moving_variance:
+                var = var * np.array(n / (n - 1), var.dtype)  # the op's statistics are floats
+            for buffer, batch_stat in zip(changed[1:], (mean, var)):
                 moving = buffer.data
-                moving *= keep  # in place: the buffer keeps its identity (and dtype)
-                moving += (1.0 - keep) * batch_stat
+                dtype = moving.dtype
+                if dtype.kind != "f":  # `moving *= 0.9` would raise; a 0-d int array would make it 0
+                    raise TypeError(f"BatchNorm: {buffer.name!r} must hold floats, got dtype {dtype}")
+                moving *= np.array(keep, dtype)  # in place: the buffer keeps its identity (and dtype)
+                moving += np.array(1.0 - keep, batch_stat.dtype) * batch_stat
         finally:  # recorded even after a failure half-way: a backward that saved them then refuses
             bump_all(changed, "BatchNorm's moving-statistic update")
 

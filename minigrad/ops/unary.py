@@ -47,12 +47,20 @@ class Sqrt(Function):
         return grad * 0.5 / ctx.out
 
 
+#: 0 as a 0-d array of each floating dtype, what `np.maximum(x, 0)` would make of the 0.
+_ZEROS = {np.dtype(t): np.zeros((), t) for t in (np.float16, np.float32, np.float64)}
+for _zero in _ZEROS.values():
+    _zero.flags.writeable = False
+
+
 class ReLU(Function):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0 (0 at the kink, as PyTorch)."""
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        out = np.maximum(x, 0)  # not x * (x > 0): that gives -0.0 for negative inputs
+        # Not x * (x > 0): that gives -0.0 for negative inputs. A float's 0 as a 0-d array of its
+        # dtype, made once (benchmarks/README.md, "0-d"); any other dtype gets the number.
+        out = np.maximum(x, _ZEROS.get(x.dtype, 0))
         ctx.out = out  # out > 0 exactly where x > 0; the next op keeps `out` alive anyway
         return out
 
