@@ -66,7 +66,6 @@ PLACES = [
     ("engine: iter_backward (own)", "engine/graph.py", "iter_backward", "own"),
     ("engine: _accumulate_leaf", "engine/graph.py", "_accumulate_leaf", "cum"),
     ("modules: Module.__call__ (own)", "nn/module.py", "__call__", "own"),
-    ("modules: Module.__getattr__", "nn/module.py", "__getattr__", "cum"),
     ("modules: Module.__setattr__", "nn/module.py", "__setattr__", "cum"),
     ("optimiser: Optimizer.step (own)", "optim/optimizer.py", "step", "own"),
     ("optimiser: Adam._update", "optim/adam.py", "_update", "cum"),

@@ -322,3 +322,41 @@ def test_mse_loss_gradient_has_the_bits_of_arithmetic_in_its_dtype(seed, rows, u
     assert pred.grad is not None and pred.grad.dtype == dtype
     np.testing.assert_array_equal(pred.grad, in_dtype)
     np.testing.assert_array_equal(loss.data, np.vdot(diff, diff) / dtype(diff.size))
+
+
+def test_module_attributes_are_the_registered_objects_through_every_change():
+    # Module mirrors its registries in the instance dict (attribute reads stay plain reads): what
+    # `layer.weight` gives must be what named_parameters()/named_buffers()/children() hold.
+    layer = nn.Dense(2, 3)
+    assert layer.weight is dict(layer.named_parameters())["weight"]
+    replacement = nn.Parameter(np.ones((2, 3)))
+    layer.weight = replacement
+    assert layer.weight is replacement and dict(layer.named_parameters())["weight"] is replacement
+    layer.bias = None
+    assert layer.bias is None and set(dict(layer.named_parameters())) == {"weight"}
+    del layer.weight
+    assert not list(layer.named_parameters())
+    with pytest.raises(AttributeError, match="Dense"):
+        _ = layer.weight
+    layer.weight = 5  # a plain attribute again
+    assert layer.weight == 5 and not list(layer.named_parameters())
+
+    bn = nn.BatchNorm(2)
+    buffer = bn.moving_mean
+    bn.moving_mean = np.array([1.0, 2.0])  # assigning to a buffer updates its value, it stays one tensor
+    assert bn.moving_mean is buffer and dict(bn.named_buffers())["moving_mean"] is buffer
+    np.testing.assert_array_equal(buffer.data, [1.0, 2.0])
+    bn.register_buffer("extra", np.zeros(1))
+    assert bn.extra is dict(bn.named_buffers())["extra"]
+    bn.register_buffer("extra", np.ones(1))  # registered again: the new tensor everywhere
+    assert bn.extra is dict(bn.named_buffers())["extra"] and bn.extra.data[0] == 1.0
+
+    model = nn.Sequential(nn.Dense(2, 2), nn.ReLU(), nn.Dense(2, 1))
+    part = model[1:]
+    assert getattr(part, "0") is model[1] and getattr(part, "1") is model[2]
+    assert [m for _, m in part.named_children()] == [model[1], model[2]]
+    inner = nn.Dense(1, 1)
+    model.head = inner
+    assert model.head is inner and dict(model.named_children())["head"] is inner
+    del model.head
+    assert "head" not in dict(model.named_children()) and not hasattr(model, "head")

@@ -29,7 +29,9 @@ class Sequential(Module):
             part = Sequential()
             # Filled directly: registering through setattr would rename the shared parameters
             # after their place in the slice, and the original model would show wrong names.
-            part._modules.update((str(i), m) for i, m in enumerate(modules[index]))
+            kept = {str(i): m for i, m in enumerate(modules[index])}
+            part._modules.update(kept)
+            part.__dict__.update(kept)  # the registry's mirror (see Module.__setattr__)
             return part
         try:
             return modules[index]

@@ -43,7 +43,7 @@ class Dense(Module):
             if x is None:
                 raise TypeError("Dense: the input is None; pass a Tensor or an array of shape (N, in_features)")
             x = Tensor(x)  # the checks of mg.tensor: numbers only
-        parameters = self._parameters  # the registry itself: Module.__getattr__ searches every one
+        parameters = self._parameters
         if "bias" not in parameters:
             return apply(Linear, x, parameters["weight"])
         return apply(Linear, x, parameters["weight"], parameters["bias"])

@@ -87,27 +87,25 @@ class Module:
                 value.name = name
             if not self._trainable:
                 value.requires_grad = False
-            self._parameters[name] = value
+            self._parameters[name] = self.__dict__[name] = value
         elif isinstance(value, Module):
             if not self._trainable:  # a frozen model freezes what is added to it
                 value.trainable = False
-            self._modules[name] = value
+            self._modules[name] = self.__dict__[name] = value
             for sub, tensor in value._named_tensors():
                 tensor.name = f"{name}.{sub}"
         else:
             object.__setattr__(self, name, value)
 
-    def __getattr__(self, name: str) -> Any:
-        for registry in ("_parameters", "_buffers", "_modules"):
-            table = self.__dict__.get(registry)
-            if table is not None and name in table:
-                return table[name]
-        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+    # The registries are the truth (traversal, state dicts); the instance dict mirrors them, so that
+    # `self.weight` is a plain attribute read. PyTorch's `__getattr__` instead would make every
+    # attribute read of a module take Python's slow path (benchmarks/README.md, "Engine").
 
     def __delattr__(self, name: str) -> None:
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
+                del self.__dict__[name]
                 return
         object.__delattr__(self, name)
 
@@ -126,7 +124,7 @@ class Module:
         if tensor.requires_grad:
             raise ValueError(f"register_buffer: buffer {name!r} must not require grad")
         tensor.name = name
-        self._buffers[name] = tensor
+        self._buffers[name] = self.__dict__[name] = tensor
 
     def _set_buffer(self, name: str, value: Any) -> None:
         array = value.data if isinstance(value, Tensor) else np.asarray(value)
