@@ -338,7 +338,7 @@ def test_module_attributes_are_the_registered_objects_through_every_change():
     assert not list(layer.named_parameters())
     with pytest.raises(AttributeError, match="Dense"):
         _ = layer.weight
-    layer.weight = 5  # a plain attribute again
+    layer.weight = 5  # type: ignore[assignment]  # a plain attribute again, on purpose
     assert layer.weight == 5 and not list(layer.named_parameters())
 
     bn = nn.BatchNorm(2)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -100,6 +100,9 @@ class Module:
     # The registries are the truth (traversal, state dicts); the instance dict mirrors them, so that
     # `self.weight` is a plain attribute read. PyTorch's `__getattr__` instead would make every
     # attribute read of a module take Python's slow path (benchmarks/README.md, "Engine").
+    if TYPE_CHECKING:  # for type checkers only: a registered tensor or child is any attribute
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __delattr__(self, name: str) -> None:
         for registry in (self._parameters, self._buffers, self._modules):
