@@ -276,15 +276,16 @@ class BatchNorm(Module):
             keep = 1.0 - 1.0 / count if self.momentum == "cumulative" else float(self.momentum)
             # The factors as 0-d arrays of their operand's dtype: what NumPy makes of a Python float
             # there, without its conversion inside each ufunc call (benchmarks/README.md, "0-d").
-            if self._preset.unbiased_moving_variance:
-                var = var * np.array(n / (n - 1), var.dtype)  # the op's statistics are floats
-            for buffer, batch_stat in zip(changed[1:], (mean, var)):
+            # The variance fed is the unbiased one where the convention says so: n / (n - 1) folded
+            # into its factor (one pass fewer). The op's statistics are floats.
+            unbiased = n / (n - 1) if self._preset.unbiased_moving_variance else 1.0
+            for buffer, batch_stat, fed in zip(changed[1:], (mean, var), (1.0 - keep, (1.0 - keep) * unbiased)):
                 moving = buffer.data
                 dtype = moving.dtype
                 if dtype.kind != "f":  # `moving *= 0.9` would raise; a 0-d int array would make it 0
                     raise TypeError(f"BatchNorm: {buffer.name!r} must hold floats, got dtype {dtype}")
                 moving *= np.array(keep, dtype)  # in place: the buffer keeps its identity (and dtype)
-                moving += np.array(1.0 - keep, batch_stat.dtype) * batch_stat
+                moving += np.array(fed, batch_stat.dtype) * batch_stat
         finally:  # recorded even after a failure half-way: a backward that saved them then refuses
             bump_all(changed, "BatchNorm's moving-statistic update")
 
