@@ -24,8 +24,7 @@ class MSE(Function):
             raise ValueError(f"mse_loss: cannot average over an empty prediction of shape {shape_str(pred.shape)}")
         diff = pred - target
         ctx.diff = diff
-        # Sum of squares, no temporary; vdot's scalar keeps the float dtype (a 0-d array of it).
-        return np.array(np.vdot(diff, diff) / diff.size)
+        return np.asarray(np.vdot(diff, diff) / diff.size, dtype=diff.dtype)  # sum of squares, no temporary
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
