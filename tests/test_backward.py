@@ -638,5 +638,5 @@ def test_a_graph_whose_creation_order_is_broken_is_refused():
     top = middle * 3.0
     loss = top.sum()
     middle._index = top._index + 1
-    with pytest.raises(RuntimeError, match="made after a tensor computed from it"):
+    with pytest.raises(RuntimeError, match="numbered after a tensor computed from it"):
         loss.backward()

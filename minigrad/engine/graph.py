@@ -216,7 +216,10 @@ def iter_backward(
         if donate:
             key, _, tensor = heappop(queue)
             if key < newest:
-                raise RuntimeError(f"backward: {tensor.name!r} was made after a tensor computed from it")
+                raise RuntimeError(
+                    f"backward: tensor {tensor.name!r} is numbered after a tensor computed from it "
+                    "(Tensor._index changed?), so its gradient would come incomplete; the pass stopped"
+                )
             newest = key
         else:
             tensor = pop()
