@@ -52,16 +52,16 @@ class BatchNormTrain(Function):
     ) -> np.ndarray:
         """Computes the batch statistics itself (x - mean once); `stats`, if given, receives
         `"mean"` and `"var"` (biased), shaped to broadcast against x, for the moving averages."""
-        n = x.size // gamma.size
+        n, dtype = x.size // gamma.size, x.dtype
         # N and eps as 0-d arrays of the data's dtype: what NumPy makes of the Python numbers, without
         # its conversion inside each ufunc call (benchmarks/README.md, "0-d"); other dtypes keep N.
-        count = np.array(n, x.dtype) if x.dtype.kind == "f" else n
+        count = np.array(n, dtype) if dtype.kind == "f" else n
         mean = np.add.reduce(x, axes, keepdims=True) / count  # x.sum(axes, keepdims): no Python wrapper
         # Becomes the output in place; in NumPy's promotion of x and gamma, as the inference op gives
         # (a dtype= argument only when that differs from x's: resolving it costs a NumPy call's worth).
-        out = x - mean if x.dtype is gamma.dtype else np.subtract(x, mean, dtype=np.result_type(x, gamma))
+        out = x - mean if dtype is gamma.dtype else np.subtract(x, mean, dtype=np.result_type(x, gamma))
         var = _sum_of_products(out, out, axes)  # biased; no squared temporary
-        var /= count if var.dtype is x.dtype else n
+        var /= count if var.dtype is dtype else n
         ivar = np.reciprocal(np.sqrt(var + np.array(eps, var.dtype)))  # = 1 / sqrt(var + eps), bit for bit
         if not mean.shape[-1:] == gamma.shape == beta.shape:  # channel not last: shape (C,) like the statistics
             gamma, beta = gamma.reshape(mean.shape), beta.reshape(mean.shape)
