@@ -7,6 +7,7 @@ implementation: `backward` simply runs it to the end, the debugger pauses betwee
 
 from __future__ import annotations
 
+import operator
 import sys
 from collections.abc import Iterator
 from heapq import heappop, heappush
@@ -133,6 +134,9 @@ class Node(Context):
         self.inputs = tuple([t if t._node is None else t._stand_in(freed) for t in inputs])
 
 
+_index_of = operator.attrgetter("_index")  # creation order: the sort key of both passes
+
+
 def topological_order(root: Tensor) -> list[Tensor]:
     """Every tensor behind `root` that requires grad, inputs before outputs, in the reverse of
     the order the backward pass takes them: op outputs newest first (`Tensor._index`, as the
@@ -164,10 +168,6 @@ def topological_order(root: Tensor) -> list[Tensor]:
         order += sorted(leaves_after.get(tensor, ()), key=_index_of)  # taken after `tensor`, newest first
         order.append(tensor)
     return order
-
-
-def _index_of(tensor: Tensor) -> int:
-    return tensor._index
 
 
 def iter_backward(
