@@ -274,10 +274,8 @@ class BatchNorm(Module):
             count = int(tracked) + 1
             tracked[()] = count  # in place, stays a 0-d int64 array; ~50x cheaper than `tracked += 1`
             keep = 1.0 - 1.0 / count if self.momentum == "cumulative" else float(self.momentum)
-            # The factors as 0-d arrays of their operand's dtype: what NumPy makes of a Python float
-            # there, without its conversion inside each ufunc call (benchmarks/README.md, "0-d").
-            # The variance fed is the unbiased one where the convention says so: n / (n - 1) folded
-            # into its factor (one pass fewer). The op's statistics are floats.
+            # The factors as 0-d arrays of their operand's (float) dtype, n / (n - 1) folded into the
+            # variance's where the convention feeds the unbiased one (benchmarks/README.md, "0-d").
             unbiased = n / (n - 1) if self._preset.unbiased_moving_variance else 1.0
             for buffer, batch_stat, fed in zip(changed[1:], (mean, var), (1.0 - keep, (1.0 - keep) * unbiased)):
                 moving = buffer.data
